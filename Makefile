@@ -1,0 +1,51 @@
+# vnic: build, test and demo entry points. See README.md.
+#
+#   make                 toolchain (if missing), test kernel (cached), vnic.ko, vnicctl
+#   make KDIR=/path      vnic.ko against another 6.12+ kernel built with CONFIG_RUST=y
+#   make check           unit tests, then the VM tests on the normal and the debug kernel
+#   make demo            the paper's vNIC #1..#3 in a VM
+#
+# Kernel builds live in $(VNIC_CACHE) (default ~/.cache/vnic), outside the repo.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+KDIR ?=
+
+.PHONY: all deps kernel module vnicctl check unit vm-check demo clean help
+
+all: module vnicctl
+
+deps:
+	@scripts/install-deps
+
+ifeq ($(KDIR),)
+kernel: deps
+	@scripts/build-kernel normal >/dev/null
+
+module: kernel
+	@mkdir -p build
+	@ko=$$(scripts/build-module normal) && cp "$$ko" build/vnic.ko && \
+		echo "vnic: built build/vnic.ko for the test kernel"
+else
+module: deps
+	@mkdir -p build
+	@ko=$$(scripts/build-module --kdir "$(KDIR)") && cp "$$ko" build/vnic.ko && \
+		echo "vnic: built build/vnic.ko for $(KDIR)"
+endif
+
+vnicctl: deps
+	@cd userctl && cargo build --release --quiet
+	@echo "vnic: built userctl/target/release/vnicctl"
+
+## check: host unit tests, VM tests on the normal and on the debug kernel.
+check: deps
+	@tests/check
+
+demo: all
+	@tests/vm/run tests/demo.sh
+
+clean:
+	rm -rf build userctl/target
+
+help:
+	@sed -n '2,9s/^# \{0,1\}//p' Makefile

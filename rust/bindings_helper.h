@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What bindgen binds for vnic (see the Kbuild allowlists). */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <net/netlink.h>
+#include <net/rtnetlink.h>
+
+#include "../include/uapi/vnic.h"
+#include "helpers.h"

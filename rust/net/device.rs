@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`Device`]: a net_device of a [`Driver`] as its callbacks see it, and
+//! [`Setup`]: the device while the core allocates it.
+
+use super::driver::Driver;
+use super::private::PrivSlot;
+use crate::bindings;
+use core::marker::PhantomData;
+use kernel::types::Opaque;
+
+/// Offload features (`NETIF_F_*`), as a bit set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Features(u64);
+
+impl Features {
+    const fn bit(b: u32) -> Self {
+        Self(1u64 << b)
+    }
+    /// Scatter/gather I/O.
+    pub(crate) const SG: Self = Self::bit(bindings::NETIF_F_SG_BIT);
+    /// Frag lists.
+    pub(crate) const FRAGLIST: Self = Self::bit(bindings::NETIF_F_FRAGLIST_BIT);
+    /// Checksums of any protocol (CHECKSUM_PARTIAL passes through).
+    pub(crate) const HW_CSUM: Self = Self::bit(bindings::NETIF_F_HW_CSUM_BIT);
+    /// DMA to high memory (no meaning for a virtual device but the stack checks it).
+    pub(crate) const HIGHDMA: Self = Self::bit(bindings::NETIF_F_HIGHDMA_BIT);
+    /// What the kernel can segment in software (`NETIF_F_GSO_SOFTWARE`).
+    pub(crate) const GSO_SOFTWARE: Self = Self(
+        Self::bit(bindings::NETIF_F_TSO_BIT).0
+            | Self::bit(bindings::NETIF_F_TSO6_BIT).0
+            | Self::bit(bindings::NETIF_F_TSO_ECN_BIT).0
+            | Self::bit(bindings::NETIF_F_TSO_MANGLEID_BIT).0
+            | Self::bit(bindings::NETIF_F_GSO_SCTP_BIT).0
+            | Self::bit(bindings::NETIF_F_GSO_UDP_L4_BIT).0
+            | Self::bit(bindings::NETIF_F_GSO_FRAGLIST_BIT).0,
+    );
+
+    /// The union of two sets.
+    pub(crate) const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+}
+
+/// A net_device being allocated (the rtnl `setup` callback): Ethernet
+/// defaults, vnic's callbacks and per-CPU counters are already in place.
+pub(crate) struct Setup {
+    dev: *mut bindings::net_device,
+}
+
+impl Setup {
+    /// # Safety
+    ///
+    /// `dev` is a net_device being set up by the core and not yet registered.
+    pub(super) unsafe fn new(dev: *mut bindings::net_device) -> Self {
+        Self { dev }
+    }
+
+    /// Enables `features` and lets the admin toggle them (ethtool -K).
+    pub(crate) fn set_features(&mut self, features: Features) {
+        // SAFETY: `dev` is valid and not yet visible to anyone else (`new`).
+        unsafe {
+            (*self.dev).features |= features.0;
+            (*self.dev).hw_features |= features.0;
+            (*self.dev).hw_enc_features |= features.0;
+        }
+    }
+
+    /// Sets the range of MTUs the device accepts.
+    pub(crate) fn set_mtu_range(&mut self, min: u32, max: u32) {
+        // SAFETY: as in `set_features`.
+        unsafe {
+            (*self.dev).min_mtu = min;
+            (*self.dev).max_mtu = max;
+        }
+    }
+}
+
+/// A registered net_device of driver `T`, borrowed for one callback.
+///
+/// Invariant: the device was registered through [`super::Registration`], so
+/// its private area holds an initialised `T::Private`.
+#[repr(transparent)]
+pub(crate) struct Device<T: Driver>(Opaque<bindings::net_device>, PhantomData<T>);
+
+impl<T: Driver> Device<T> {
+    /// # Safety
+    ///
+    /// `ptr` is a net_device registered by `Registration<T>` that stays
+    /// registered for `'a` (true inside its net_device and rtnl callbacks).
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
+        // SAFETY: `Self` is a transparent wrapper of `net_device`; validity
+        // for `'a` is the caller's promise.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::net_device {
+        self.0.get()
+    }
+
+    /// The driver's state for this device.
+    pub(crate) fn private(&self) -> &T::Private {
+        // SAFETY: by the type invariant the device is registered by
+        // `Registration<T>` and its slot is ready while we borrow it.
+        unsafe { PrivSlot::<T>::get(self.as_raw()) }
+    }
+
+    /// Counts one transmitted frame of `len` bytes (per-CPU, lock-free).
+    pub(crate) fn count_tx(&self, len: u32) {
+        // SAFETY: the device is live and uses NETDEV_PCPU_STAT_DSTATS (set in
+        // `setup`), so its per-CPU dstats are allocated.
+        unsafe { bindings::vnic_dstats_tx_add(self.as_raw(), len) }
+    }
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`Driver`]: what a virtual Ethernet driver implements in safe Rust, and
+//! the `Adapter` that turns it into the kernel's C ops tables
+//! (`net_device_ops`, `rtnl_link_ops` callbacks).
+
+use super::device::{Device, Setup};
+use super::link::{AttrKind, ExtAck, LinkAttrs, LinkInfoMsg};
+use super::private::PrivSlot;
+use super::skb::SkBuff;
+use crate::bindings;
+use core::ffi::c_int;
+use kernel::error::Error;
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// A virtual Ethernet device driver, registered as an rtnl link kind.
+pub(crate) trait Driver: Sized + 'static {
+    /// The link kind, as in `ip link add NAME type KIND`.
+    const KIND: &'static CStr;
+    /// Highest attribute number nested in `IFLA_INFO_DATA`.
+    const MAX_ATTR: u16;
+    /// Type of each attribute the kind accepts; the core rejects others.
+    const POLICY: &'static [(u16, AttrKind)];
+    /// Upper bound of the bytes [`Driver::fill_info`] adds.
+    const INFO_SIZE: usize;
+
+    /// Per-device state, created by [`Driver::newlink`], dropped when the
+    /// device is freed. Shared between CPUs while the device runs.
+    type Private: Send + Sync;
+
+    /// Adjusts a device being allocated (features, MTU range).
+    fn setup(_dev: &mut Setup) {}
+
+    /// Checks a create request before anything is allocated; errors carry an
+    /// extack message.
+    fn validate(_attrs: &LinkAttrs<'_>, _extack: &mut ExtAck) -> Result {
+        Ok(())
+    }
+
+    /// Builds the state of a new device from its request.
+    fn newlink(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result<Self::Private>;
+
+    /// The device goes up.
+    fn open(_dev: &Device<Self>) -> Result {
+        Ok(())
+    }
+
+    /// The device goes down.
+    fn stop(_dev: &Device<Self>) -> Result {
+        Ok(())
+    }
+
+    /// Transmits (or drops) one frame. Runs in softirq context, lock-free
+    /// across CPUs: it must not sleep.
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff);
+
+    /// Adds the kind's attributes to `ip -d link show` output.
+    fn fill_info(_dev: &Device<Self>, _msg: &mut LinkInfoMsg) -> Result {
+        Ok(())
+    }
+}
+
+fn errno(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The C callbacks of driver `T`.
+pub(super) struct Adapter<T: Driver>(core::marker::PhantomData<T>);
+
+impl<T: Driver> Adapter<T> {
+    const NETDEV_OPS: bindings::net_device_ops = {
+        // SAFETY: `net_device_ops` is plain C data: all-zero is "no callback"
+        // for every member.
+        let mut ops: bindings::net_device_ops = unsafe { core::mem::zeroed() };
+        ops.ndo_open = Some(Self::open);
+        ops.ndo_stop = Some(Self::stop);
+        ops.ndo_start_xmit = Some(Self::start_xmit);
+        ops
+    };
+
+    /// `rtnl_link_ops.setup`: Ethernet defaults and vnic's plumbing.
+    pub(super) unsafe extern "C" fn setup(dev: *mut bindings::net_device) {
+        // SAFETY: the core calls `setup` on a freshly allocated, zeroed
+        // net_device that nobody else sees yet. `NETDEV_OPS` is a promoted
+        // constant and lives for `'static`.
+        unsafe {
+            bindings::ether_setup(dev);
+            (*dev).netdev_ops = &Self::NETDEV_OPS;
+            (*dev).needs_free_netdev = true;
+            (*dev).priv_destructor = Some(Self::priv_destructor);
+            (*dev).set_pcpu_stat_type(bindings::netdev_stat_type_NETDEV_PCPU_STAT_DSTATS);
+            // `priv_flags` and `lltx` sit in the `priv_flags_fast` struct group.
+            let fast = &mut (*dev).__bindgen_anon_1.__bindgen_anon_1;
+            fast.set_priv_flags(
+                fast.priv_flags()
+                    | bindings::netdev_priv_flags_IFF_NO_QUEUE as u64
+                    | bindings::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE as u64,
+            );
+            fast.set_lltx(1);
+            bindings::vnic_eth_hw_addr_random(dev);
+        }
+        // SAFETY: as above, the device is being set up and not registered.
+        T::setup(&mut unsafe { Setup::new(dev) });
+    }
+
+    /// `rtnl_link_ops.validate`.
+    pub(super) unsafe extern "C" fn validate(
+        tb: *mut *mut bindings::nlattr,
+        data: *mut *mut bindings::nlattr,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: the core passes `tb` (IFLA_MAX + 1 entries), `data` (null or
+        // `maxtype + 1` entries, parsed with our policy) and an extack, all
+        // valid during the call.
+        let (attrs, mut ack) =
+            unsafe { (LinkAttrs::new(tb, data, T::MAX_ATTR), ExtAck::new(extack)) };
+        errno(validate_address(&attrs, &mut ack).and_then(|()| T::validate(&attrs, &mut ack)))
+    }
+
+    /// `rtnl_link_ops.newlink`: creates the state, then registers.
+    pub(super) unsafe extern "C" fn newlink(
+        _src_net: *mut bindings::net,
+        dev: *mut bindings::net_device,
+        tb: *mut *mut bindings::nlattr,
+        data: *mut *mut bindings::nlattr,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: as in `validate`.
+        let (attrs, mut ack) =
+            unsafe { (LinkAttrs::new(tb, data, T::MAX_ATTR), ExtAck::new(extack)) };
+        let private = match T::newlink(&attrs, &mut ack) {
+            Ok(p) => p,
+            Err(e) => return e.to_errno(),
+        };
+        // SAFETY: `dev` was allocated by the core for this kind (priv_size =
+        // PrivSlot::SIZE), is not registered yet, and we hold RTNL.
+        unsafe { PrivSlot::<T>::init(dev, private) };
+        // SAFETY: `dev` is set up and its private state is initialised.
+        let ret = unsafe { bindings::register_netdevice(dev) };
+        if ret < 0 {
+            // Some failures run `priv_destructor`, early ones do not: `clear`
+            // is idempotent, so the state is dropped exactly once either way.
+            // SAFETY: registration failed, no callback can see the device.
+            unsafe { PrivSlot::<T>::clear(dev) };
+        }
+        ret
+    }
+
+    /// `rtnl_link_ops.dellink`.
+    pub(super) unsafe extern "C" fn dellink(
+        dev: *mut bindings::net_device,
+        head: *mut bindings::list_head,
+    ) {
+        // SAFETY: the core passes a registered device and its batch list
+        // under RTNL, exactly what `unregister_netdevice_queue` expects.
+        unsafe { bindings::unregister_netdevice_queue(dev, head) }
+    }
+
+    /// `rtnl_link_ops.get_size`.
+    pub(super) unsafe extern "C" fn get_size(_dev: *const bindings::net_device) -> usize {
+        T::INFO_SIZE
+    }
+
+    /// `rtnl_link_ops.fill_info`.
+    pub(super) unsafe extern "C" fn fill_info(
+        skb: *mut bindings::sk_buff,
+        dev: *const bindings::net_device,
+    ) -> c_int {
+        // SAFETY: the core passes a registered device of this kind and the
+        // message it is filling, both valid during the call.
+        let (dev, mut msg) =
+            unsafe { (Device::<T>::from_raw(dev.cast_mut()), LinkInfoMsg::new(skb)) };
+        errno(T::fill_info(dev, &mut msg))
+    }
+
+    /// `net_device.priv_destructor`: drops the state (after unregister, or
+    /// when registration fails late).
+    unsafe extern "C" fn priv_destructor(dev: *mut bindings::net_device) {
+        // SAFETY: the core calls this once no callback can run any more.
+        unsafe { PrivSlot::<T>::clear(dev) }
+    }
+
+    unsafe extern "C" fn open(dev: *mut bindings::net_device) -> c_int {
+        // SAFETY: `ndo_open` gets a registered device of this kind.
+        errno(T::open(unsafe { Device::from_raw(dev) }))
+    }
+
+    unsafe extern "C" fn stop(dev: *mut bindings::net_device) -> c_int {
+        // SAFETY: `ndo_stop` gets a registered device of this kind.
+        errno(T::stop(unsafe { Device::from_raw(dev) }))
+    }
+
+    unsafe extern "C" fn start_xmit(
+        skb: *mut bindings::sk_buff,
+        dev: *mut bindings::net_device,
+    ) -> bindings::netdev_tx_t {
+        // SAFETY: `ndo_start_xmit` gets a registered device of this kind and
+        // hands over its reference to `skb`.
+        let (dev, skb) = unsafe { (Device::<T>::from_raw(dev), SkBuff::from_raw(skb)) };
+        if let Some(skb) = skb {
+            T::start_xmit(dev, skb);
+        }
+        bindings::netdev_tx_NETDEV_TX_OK
+    }
+}
+
+/// Rejects an `IFLA_ADDRESS` that is not a unicast Ethernet address.
+fn validate_address(attrs: &LinkAttrs<'_>, ack: &mut ExtAck) -> Result {
+    let Some(attr) = attrs.address() else { return Ok(()) };
+    let bytes = attr.bytes();
+    if bytes.len() != bindings::ETH_ALEN as usize {
+        ack.message_at(attr, kernel::c_str!("vnic: a MAC address has 6 bytes"));
+        return Err(EINVAL);
+    }
+    // SAFETY: `bytes` holds ETH_ALEN bytes, as `is_valid_ether_addr` reads.
+    if !unsafe { bindings::vnic_is_valid_ether_addr(bytes.as_ptr()) } {
+        ack.message_at(attr, kernel::c_str!("vnic: the MAC address must be unicast and not zero"));
+        return Err(Error::from_errno(-(bindings::EADDRNOTAVAIL as i32)));
+    }
+    Ok(())
+}

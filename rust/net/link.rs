@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtnl link kinds: [`Registration`] and the netlink views the rtnl callbacks
+//! hand a [`Driver`]: [`LinkAttrs`], [`Attr`], [`ExtAck`], [`LinkInfoMsg`].
+
+use super::driver::{Adapter, Driver};
+use super::private::PrivSlot;
+use crate::bindings;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use kernel::error::to_result;
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::types::Opaque;
+
+/// Netlink attribute types a driver's policy may use.
+#[derive(Clone, Copy)]
+pub(crate) enum AttrKind {
+    /// A 16-bit unsigned integer in host byte order.
+    U16,
+}
+
+impl AttrKind {
+    fn nla_type(self) -> u8 {
+        match self {
+            AttrKind::U16 => bindings::NLA_U16 as u8,
+        }
+    }
+}
+
+/// Space a netlink attribute with `payload` bytes takes (`nla_total_size()`).
+pub(crate) const fn nla_total_size(payload: usize) -> usize {
+    const NLA_HDRLEN: usize = 4;
+    NLA_HDRLEN + ((payload + 3) & !3)
+}
+
+/// One netlink attribute, already checked against the link kind's policy.
+#[derive(Clone, Copy)]
+pub(crate) struct Attr<'a>(&'a bindings::nlattr);
+
+impl<'a> Attr<'a> {
+    /// The payload bytes.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        let nla: *const bindings::nlattr = self.0;
+        // SAFETY: the core validated the attribute's length against the
+        // message, so `nla_len` bytes of payload follow its header.
+        unsafe {
+            let len = usize::try_from(bindings::vnic_nla_len(nla)).unwrap_or(0);
+            core::slice::from_raw_parts(bindings::vnic_nla_data(nla).cast::<u8>(), len)
+        }
+    }
+
+    /// The payload as a `u16`; `None` if it is not exactly two bytes (the
+    /// policy prevents that for `AttrKind::U16`).
+    pub(crate) fn u16(&self) -> Option<u16> {
+        let b: [u8; 2] = self.bytes().try_into().ok()?;
+        Some(u16::from_ne_bytes(b))
+    }
+}
+
+/// The attributes of an rtnl request: the generic `IFLA_*` ones and the
+/// link kind's own (nested in `IFLA_INFO_DATA`).
+pub(crate) struct LinkAttrs<'a> {
+    tb: *mut *mut bindings::nlattr,
+    data: *mut *mut bindings::nlattr,
+    max_data: u16,
+    _p: PhantomData<&'a bindings::nlattr>,
+}
+
+impl<'a> LinkAttrs<'a> {
+    /// # Safety
+    ///
+    /// `tb` is null or an array of `IFLA_MAX + 1` attribute pointers, `data`
+    /// is null or an array of `max_data + 1`, each valid for `'a`.
+    pub(super) unsafe fn new(
+        tb: *mut *mut bindings::nlattr,
+        data: *mut *mut bindings::nlattr,
+        max_data: u16,
+    ) -> Self {
+        Self { tb, data, max_data, _p: PhantomData }
+    }
+
+    fn pick(table: *mut *mut bindings::nlattr, max: u32, ty: u32) -> Option<Attr<'a>> {
+        if table.is_null() || ty > max {
+            return None;
+        }
+        // SAFETY: `table` has `max + 1` entries (`new`) and `ty <= max`; each
+        // entry is null or an attribute valid for `'a`.
+        let nla = unsafe { *table.add(ty as usize) };
+        // SAFETY: as above: non-null entries are valid for `'a`.
+        unsafe { nla.as_ref() }.map(Attr)
+    }
+
+    /// The link kind's attribute `ty` (`IFLA_<KIND>_*`), if present.
+    pub(crate) fn data(&self, ty: u32) -> Option<Attr<'a>> {
+        Self::pick(self.data, u32::from(self.max_data), ty)
+    }
+
+    /// The generic `IFLA_ADDRESS` attribute, if present.
+    pub(crate) fn address(&self) -> Option<Attr<'a>> {
+        Self::pick(self.tb, bindings::__IFLA_MAX - 1, bindings::IFLA_ADDRESS)
+    }
+}
+
+/// Where a netlink request's error message goes (`struct netlink_ext_ack`).
+pub(crate) struct ExtAck(*mut bindings::netlink_ext_ack);
+
+impl ExtAck {
+    /// # Safety
+    ///
+    /// `ptr` is null or a valid extack for the duration of the callback.
+    pub(super) unsafe fn new(ptr: *mut bindings::netlink_ext_ack) -> Self {
+        Self(ptr)
+    }
+
+    /// Sets the message userspace sees with the error and points it at the
+    /// offending attribute (`NL_SET_ERR_MSG_ATTR`).
+    pub(crate) fn message_at(&mut self, attr: Attr<'_>, msg: &'static CStr) {
+        self.set(msg, attr.0);
+    }
+
+    fn set(&mut self, msg: &'static CStr, attr: *const bindings::nlattr) {
+        // SAFETY: a non-null extack is valid during the callback (`new`); the
+        // message is static, as the core requires (it keeps the pointer).
+        if let Some(ack) = unsafe { self.0.as_mut() } {
+            ack._msg = msg.as_char_ptr().cast();
+            ack.bad_attr = attr;
+        }
+    }
+}
+
+/// The reply being built for `ip -d link show` (the `fill_info` callback).
+pub(crate) struct LinkInfoMsg(*mut bindings::sk_buff);
+
+impl LinkInfoMsg {
+    /// # Safety
+    ///
+    /// `skb` is the netlink message the core is filling, valid for the callback.
+    pub(super) unsafe fn new(skb: *mut bindings::sk_buff) -> Self {
+        Self(skb)
+    }
+
+    /// Appends a `u16` attribute; `EMSGSIZE` if the message is full.
+    pub(crate) fn put_u16(&mut self, ty: u32, value: u16) -> Result {
+        let ty = i32::try_from(ty).map_err(|_| EINVAL)?;
+        // SAFETY: `self.0` is the message being filled (`new`).
+        to_result(unsafe { bindings::vnic_nla_put_u16(self.0, ty, value) })
+    }
+}
+
+/// An rtnl link kind registered with the kernel for driver `T`, unregistered
+/// on drop; unregistering deletes every device of the kind in every netns.
+pub(crate) struct Registration<T: Driver> {
+    ops: Pin<KBox<Opaque<bindings::rtnl_link_ops>>>,
+    _policy: KVec<bindings::nla_policy>,
+    _p: PhantomData<T>,
+}
+
+impl<T: Driver> Registration<T> {
+    /// Registers link kind `T::KIND` (`ip link add ... type KIND`).
+    pub(crate) fn register() -> Result<Self> {
+        let n = usize::from(T::MAX_ATTR) + 1;
+        let mut policy = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            policy.push(bindings::nla_policy::default(), GFP_KERNEL)?;
+        }
+        for &(ty, kind) in T::POLICY {
+            let slot = policy.get_mut(usize::from(ty)).ok_or(EINVAL)?;
+            slot.type_ = kind.nla_type();
+        }
+
+        let ops = bindings::rtnl_link_ops {
+            kind: T::KIND.as_char_ptr().cast(),
+            priv_size: PrivSlot::<T>::SIZE,
+            setup: Some(Adapter::<T>::setup),
+            maxtype: u32::from(T::MAX_ATTR),
+            policy: policy.as_ptr(),
+            validate: Some(Adapter::<T>::validate),
+            newlink: Some(Adapter::<T>::newlink),
+            dellink: Some(Adapter::<T>::dellink),
+            get_size: Some(Adapter::<T>::get_size),
+            fill_info: Some(Adapter::<T>::fill_info),
+            ..Default::default()
+        };
+        let ops = KBox::pin(Opaque::new(ops), GFP_KERNEL)?;
+        // SAFETY: `ops` is pinned on the heap and outlives the registration
+        // (unregistered in `drop` before it is freed); `policy` has
+        // `maxtype + 1` entries and its buffer does not move or change.
+        to_result(unsafe { bindings::rtnl_link_register(ops.get()) })?;
+        Ok(Self { ops, _policy: policy, _p: PhantomData })
+    }
+}
+
+impl<T: Driver> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: registered in `register`; this deletes all devices of the
+        // kind and waits for them (rtnl_unlock runs their destructors), so no
+        // callback of `T` runs afterwards.
+        unsafe { bindings::rtnl_link_unregister(self.ops.get()) }
+    }
+}
+
+// SAFETY: the ops and policy are only touched by the kernel under RTNL and by
+// `drop`; nothing in `Registration` is tied to the creating thread.
+unsafe impl<T: Driver> Send for Registration<T> {}
+// SAFETY: `Registration` has no methods taking `&self`.
+unsafe impl<T: Driver> Sync for Registration<T> {}

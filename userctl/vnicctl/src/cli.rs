@@ -1,0 +1,67 @@
+//! Command-line grammar of vnicctl (clap derive).
+
+use clap::{Args, Parser, Subcommand};
+
+/// Control vnic: virtual NICs selected by an ID in the TCP urgent pointer.
+#[derive(Parser, Debug)]
+#[command(name = "vnicctl", version, about)]
+pub struct Cli {
+    /// Print JSON instead of text (as `ip -j`).
+    #[arg(short = 'j', long = "json", global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, delete and list vNIC devices.
+    #[command(subcommand)]
+    Link(LinkCommand),
+}
+
+/// `vnicctl link ...`
+#[derive(Subcommand, Debug)]
+pub enum LinkCommand {
+    /// Create a vNIC.
+    Add(LinkAdd),
+    /// Delete a vNIC.
+    Del {
+        /// Device name.
+        name: String,
+    },
+    /// Show one vNIC or all of them.
+    Show {
+        /// Device name (default: every vnic device).
+        name: Option<String>,
+    },
+}
+
+/// Options of `vnicctl link add`.
+#[derive(Args, Debug)]
+pub struct LinkAdd {
+    /// Device name (at most 15 bytes).
+    pub name: String,
+    /// Service ID carried in the urgent pointer, 1..65535.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub id: Option<u16>,
+    /// vNIC number N: the paper's defaults, MAC 00:00:c0:a8:N:01 and
+    /// pseudo address 192.168.N.1/24, unless --address/--pseudo are given.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=254))]
+    pub number: Option<u8>,
+    /// MAC address, like 00:00:c0:a8:01:01 (default: random, or the
+    /// paper's with --number).
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Pseudo IPv4 address with prefix, like 192.168.1.1/24.
+    #[arg(long)]
+    pub pseudo: Option<String>,
+    /// MTU in bytes.
+    #[arg(long)]
+    pub mtu: Option<u32>,
+    /// Bring the device up after creating it.
+    #[arg(long)]
+    pub up: bool,
+}

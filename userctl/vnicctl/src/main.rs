@@ -1,0 +1,86 @@
+//! vnicctl: the control tool of vnic. Talks rtnetlink to the vnic kernel
+//! module; prints text for people and JSON (`-j`) for programs.
+
+mod cli;
+mod error;
+mod extack;
+mod model;
+mod parse;
+mod rtnl;
+
+use clap::Parser;
+use cli::{Cli, Command, LinkAdd, LinkCommand};
+use error::CliError;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_io().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&CliError::Netlink(e)),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &CliError) -> ExitCode {
+    eprintln!("vnicctl: {e}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Link(LinkCommand::Add(args)) => {
+            let new = new_link(&args)?;
+            let h = rtnl::connect()?;
+            rtnl::add(&h, &new).await
+        }
+        Command::Link(LinkCommand::Del { name }) => {
+            parse::ifname(&name)?;
+            let h = rtnl::connect()?;
+            rtnl::del(&h, &name).await
+        }
+        Command::Link(LinkCommand::Show { name }) => {
+            if let Some(n) = &name {
+                parse::ifname(n)?;
+            }
+            let h = rtnl::connect()?;
+            let links = rtnl::show(&h, name.as_deref()).await?;
+            print_links(&links, cli.json)
+        }
+    }
+}
+
+fn new_link(a: &LinkAdd) -> Result<rtnl::NewLink, CliError> {
+    parse::ifname(&a.name)?;
+    let defaults = a.number.map(parse::paper_defaults);
+    let mac = match &a.address {
+        Some(text) => Some(parse::mac(text)?),
+        None => defaults.map(|(m, _)| m),
+    };
+    let pseudo = match &a.pseudo {
+        Some(text) => Some(parse::ipv4_cidr(text)?),
+        None => defaults.map(|(_, p)| p),
+    };
+    if let Some(mtu) = a.mtu {
+        if !(68..=65535).contains(&mtu) {
+            return Err(CliError::Input(format!("MTU {mtu} is out of range: vnic accepts 68 to 65535")));
+        }
+    }
+    Ok(rtnl::NewLink { name: a.name.clone(), id: a.id, mac, mtu: a.mtu, pseudo, up: a.up })
+}
+
+fn print_links(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
+    if json {
+        let text = serde_json::to_string_pretty(links)
+            .map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        for l in links {
+            print!("{}", l.to_text());
+        }
+    }
+    Ok(())
+}
