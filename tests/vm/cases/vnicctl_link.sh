@@ -1,0 +1,33 @@
+# vnicctl creates the paper's vNICs, shows them as text and JSON, deletes them.
+. ../lib.sh
+load_vnic
+vnicctl link add vnic1 --number 1 --id 1 --up
+vnicctl link add vnic2 --number 2 --id 2
+vnicctl link add vnic9 --id 65535 --address 02:00:00:00:00:09 --pseudo 10.9.0.1/16 --mtu 1400
+
+js=$(vnicctl -j link show vnic1)
+expect_eq "$(json 'd[0]["id"]' <<<"$js")" 1 "id"
+expect_eq "$(json 'd[0]["address"]' <<<"$js")" 00:00:c0:a8:01:01 "paper MAC"
+expect_eq "$(json 'd[0]["addresses"]' <<<"$js")" "['192.168.1.1/24']" "paper address"
+expect_eq "$(json 'd[0]["up"]' <<<"$js")" True "up"
+# The kernel agrees with vnicctl.
+expect_eq "$(ip -j addr show vnic1 | json 'd[0]["address"]')" 00:00:c0:a8:01:01 "MAC seen by ip"
+expect_eq "$(ip -j addr show vnic2 | json 'd[0]["addr_info"][0]["local"]')" 192.168.2.1 "vnic2 address seen by ip"
+
+all=$(vnicctl -j link show)
+expect_eq "$(json 'sorted(l["ifname"] for l in d)' <<<"$all")" "['vnic1', 'vnic2', 'vnic9']" "listing"
+expect_eq "$(json '[l for l in d if l["ifname"]=="vnic9"][0]["id"]' <<<"$all")" 65535 "largest id"
+expect_eq "$(json '[l for l in d if l["ifname"]=="vnic9"][0]["mtu"]' <<<"$all")" 1400 "mtu"
+expect_eq "$(json '[l for l in d if l["ifname"]=="vnic2"][0]["up"]' <<<"$all")" False "vnic2 left down"
+
+text=$(vnicctl link show vnic1)
+expect_match "$text" '^vnic1: vnic id 1 state ' "text header"
+expect_match "$text" 'inet 192.168.1.1/24' "text address"
+
+# A device without an ID shows none.
+ip link add plain0 type vnic
+expect_eq "$(vnicctl -j link show plain0 | json 'd[0]["id"]')" None "no id"
+
+for d in vnic1 vnic2 vnic9 plain0; do vnicctl link del "$d"; done
+expect_eq "$(vnic_links)" "" "devices left"
+expect_eq "$(vnicctl -j link show)" "[]" "empty listing"
