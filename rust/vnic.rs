@@ -40,9 +40,16 @@ impl Driver for Vnic {
 
     fn validate(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result {
         if let Some(attr) = attrs.data(IFLA_VNIC_ID) {
-            if attr.u16().unwrap_or(0) == 0 {
-                extack.message_at(attr, kernel::c_str!("vnic: ID 0 is reserved; use 1..65535"));
-                return Err(EINVAL);
+            match attr.u16() {
+                None => {
+                    extack.message_at(attr, kernel::c_str!("vnic: the ID is a 16-bit value"));
+                    return Err(EINVAL);
+                }
+                Some(0) => {
+                    extack.message_at(attr, kernel::c_str!("vnic: ID 0 is reserved; use 1..65535"));
+                    return Err(EINVAL);
+                }
+                Some(_) => {}
             }
         }
         Ok(())

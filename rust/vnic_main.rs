@@ -35,6 +35,6 @@ impl kernel::Module for VnicModule {
 
 impl Drop for VnicModule {
     fn drop(&mut self) {
-        pr_info!("vnic: unloading, all vnic devices removed\n");
+        pr_info!("vnic: unloading: deleting every vnic device\n");
     }
 }

@@ -79,6 +79,8 @@ impl<T: Driver> Adapter<T> {
         ops.ndo_open = Some(Self::open);
         ops.ndo_stop = Some(Self::stop);
         ops.ndo_start_xmit = Some(Self::start_xmit);
+        ops.ndo_set_mac_address = Some(bindings::eth_mac_addr);
+        ops.ndo_validate_addr = Some(bindings::eth_validate_addr);
         ops
     };
 

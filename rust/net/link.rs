@@ -168,6 +168,11 @@ impl<T: Driver> Registration<T> {
             let slot = policy.get_mut(usize::from(ty)).ok_or(EINVAL)?;
             slot.type_ = kind.nla_type();
         }
+        // A new kind has no legacy users: validate every attribute strictly
+        // (exact lengths, no trailing data), as `strict_start_type` asks.
+        if let Some(first) = policy.first_mut() {
+            first.__bindgen_anon_1.strict_start_type = 1;
+        }
 
         let ops = bindings::rtnl_link_ops {
             kind: T::KIND.as_char_ptr().cast(),

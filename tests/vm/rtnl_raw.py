@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Send one hand-built RTM_NEWLINK for kind "vnic" (for malformed-input tests).
 
-usage: rtnl_raw.py NAME ID|short
+usage: rtnl_raw.py NAME ID|short|long
 Prints "ok" or "errno N: <extack message>" and exits non-zero on error.
 """
 import socket
@@ -20,7 +20,7 @@ def attr(kind, payload):
 
 
 name, value = sys.argv[1], sys.argv[2]
-id_payload = b"\x01" if value == "short" else struct.pack("=H", int(value))
+id_payload = {"short": b"\x01", "long": struct.pack("=I", 7)}.get(value) or struct.pack("=H", int(value))
 info = attr(IFLA_INFO_KIND, b"vnic\0") + attr(IFLA_INFO_DATA | 0x8000, attr(IFLA_VNIC_ID, id_payload))
 body = struct.pack("=BxHiII", 0, 0, 0, 0, 0) + attr(IFLA_IFNAME, name.encode() + b"\0") + attr(IFLA_LINKINFO | 0x8000, info)
 msg = struct.pack("=IHHII", 16 + len(body), RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, 1, 0) + body

@@ -14,7 +14,10 @@ use error::CliError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_io().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&CliError::Netlink(e)),
@@ -23,6 +26,27 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// Help and version go to stdout as clap renders them; a usage mistake is
+/// one sentence on stderr and exit status 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid command line");
+    eprintln!("vnicctl: {} (see vnicctl --help)", first.trim_start_matches("error: "));
+    ExitCode::from(2)
 }
 
 fn fail(e: &CliError) -> ExitCode {

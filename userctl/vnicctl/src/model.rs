@@ -52,7 +52,8 @@ impl VnicLink {
             self.ifname, id, state, self.mtu, self.ifindex, self.address
         );
         for a in &self.addresses {
-            s += &format!("    inet {a}\n");
+            let family = if a.contains(':') { "inet6" } else { "inet" };
+            s += &format!("    {family} {a}\n");
         }
         let c = &self.stats;
         s += &format!(
@@ -76,7 +77,7 @@ mod tests {
             mtu: 1500,
             up: true,
             operstate: "unknown".into(),
-            addresses: vec!["192.168.1.1/24".into()],
+            addresses: vec!["192.168.1.1/24".into(), "fe80::200:c0ff:fea8:101/64".into()],
             stats: Counters { tx_packets: 3, tx_bytes: 294, ..Default::default() },
         }
     }
@@ -86,7 +87,8 @@ mod tests {
         let t = sample().to_text();
         assert!(t.starts_with("vnic1: vnic id 1 state unknown mtu 1500 ifindex 3\n"), "{t}");
         assert!(t.contains("link/ether 00:00:c0:a8:01:01"));
-        assert!(t.contains("inet 192.168.1.1/24"));
+        assert!(t.contains("    inet 192.168.1.1/24\n"));
+        assert!(t.contains("    inet6 fe80::200:c0ff:fea8:101/64\n"));
         assert!(t.contains("tx: 3 packets 294 bytes 0 dropped"));
     }
 
