@@ -5,6 +5,8 @@
 
 void *vnic_netdev_priv(const struct net_device *dev) { return netdev_priv(dev); }
 void vnic_dstats_tx_add(struct net_device *dev, unsigned int len) { dev_dstats_tx_add(dev, len); }
+void vnic_dstats_tx_dropped(struct net_device *dev) { dev_dstats_tx_dropped(dev); }
+void vnic_dstats_rx_dropped(struct net_device *dev) { dev_dstats_rx_dropped(dev); }
 void vnic_eth_hw_addr_random(struct net_device *dev) { eth_hw_addr_random(dev); }
 bool vnic_is_valid_ether_addr(const u8 *addr) { return is_valid_ether_addr(addr); }
 void vnic_kfree_skb(struct sk_buff *skb) { kfree_skb(skb); }
@@ -12,3 +14,18 @@ void vnic_consume_skb(struct sk_buff *skb) { consume_skb(skb); }
 int vnic_nla_len(const struct nlattr *nla) { return nla_len(nla); }
 void *vnic_nla_data(const struct nlattr *nla) { return nla_data(nla); }
 int vnic_nla_put_u16(struct sk_buff *skb, int attrtype, u16 value) { return nla_put_u16(skb, attrtype, value); }
+int vnic_nla_put_u64(struct sk_buff *skb, int attrtype, u64 value, int padattr) { return nla_put_u64_64bit(skb, attrtype, value, padattr); }
+void vnic_dev_hold(struct net_device *dev) { dev_hold(dev); }
+void vnic_dev_put(struct net_device *dev) { dev_put(dev); }
+struct net *vnic_dev_net(const struct net_device *dev) { return dev_net(dev); }
+bool vnic_dev_unregistering(const struct net_device *dev) { return dev->reg_state == NETREG_UNREGISTERING; }
+void *vnic_rx_handler_data(const struct net_device *dev) { return rcu_dereference(dev->rx_handler_data); }
+void *vnic_rx_handler(const struct net_device *dev) { return rtnl_dereference(dev->rx_handler); }
+struct net_device *vnic_notifier_info_to_dev(void *info) { return netdev_notifier_info_to_dev(info); }
+struct sk_buff *vnic_skb_share_check(struct sk_buff *skb) { return skb_share_check(skb, GFP_ATOMIC); }
+bool vnic_pskb_may_pull(struct sk_buff *skb, unsigned int len) { return pskb_may_pull(skb, len); }
+u8 *vnic_skb_data(const struct sk_buff *skb) { return skb->data; }
+u16 vnic_skb_protocol(const struct sk_buff *skb) { return be16_to_cpu(skb->protocol); }
+struct net_device *vnic_skb_dev(const struct sk_buff *skb) { return skb->dev; }
+bool vnic_netif_running(const struct net_device *dev) { return netif_running(dev); }
+void *vnic_rx_handler_data_rtnl(const struct net_device *dev) { return rtnl_dereference(dev->rx_handler_data); }

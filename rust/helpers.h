@@ -10,10 +10,13 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/rtnetlink.h>
 #include <net/netlink.h>
 
 void *vnic_netdev_priv(const struct net_device *dev);
 void vnic_dstats_tx_add(struct net_device *dev, unsigned int len);
+void vnic_dstats_tx_dropped(struct net_device *dev);
+void vnic_dstats_rx_dropped(struct net_device *dev);
 void vnic_eth_hw_addr_random(struct net_device *dev);
 bool vnic_is_valid_ether_addr(const u8 *addr);
 void vnic_kfree_skb(struct sk_buff *skb);
@@ -21,5 +24,20 @@ void vnic_consume_skb(struct sk_buff *skb);
 int vnic_nla_len(const struct nlattr *nla);
 void *vnic_nla_data(const struct nlattr *nla);
 int vnic_nla_put_u16(struct sk_buff *skb, int attrtype, u16 value);
+int vnic_nla_put_u64(struct sk_buff *skb, int attrtype, u64 value, int padattr);
+void vnic_dev_hold(struct net_device *dev);
+void vnic_dev_put(struct net_device *dev);
+struct net *vnic_dev_net(const struct net_device *dev);
+bool vnic_dev_unregistering(const struct net_device *dev);
+void *vnic_rx_handler_data(const struct net_device *dev);
+void *vnic_rx_handler(const struct net_device *dev);
+struct net_device *vnic_notifier_info_to_dev(void *info);
+struct sk_buff *vnic_skb_share_check(struct sk_buff *skb);
+bool vnic_pskb_may_pull(struct sk_buff *skb, unsigned int len);
+u8 *vnic_skb_data(const struct sk_buff *skb);
+u16 vnic_skb_protocol(const struct sk_buff *skb);
+struct net_device *vnic_skb_dev(const struct sk_buff *skb);
+bool vnic_netif_running(const struct net_device *dev);
+void *vnic_rx_handler_data_rtnl(const struct net_device *dev);
 
 #endif /* VNIC_HELPERS_H */

@@ -9,10 +9,14 @@
 mod device;
 mod driver;
 mod link;
+mod lower;
 mod private;
+mod rx;
 mod skb;
 
 pub(crate) use device::{Device, Features, Setup};
 pub(crate) use driver::Driver;
 pub(crate) use link::{nla_total_size, AttrKind, ExtAck, LinkAttrs, LinkInfoMsg, Registration};
+pub(crate) use lower::LowerDev;
+pub(crate) use rx::RxResult;
 pub(crate) use skb::SkBuff;

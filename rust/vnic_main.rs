@@ -4,13 +4,17 @@
 //! 2-byte ID carried in the TCP urgent pointer.
 //!
 //! Crate layout: `bindings` (generated), `net` (the safe layer over the
-//! kernel's C APIs: the only place with `unsafe`), `vnic` (the driver).
+//! kernel's C APIs: the only place with `unsafe`), `vnic` (the vNIC driver),
+//! `relay` (the relay-vNIC on a physical NIC), `wire` (pure packet logic,
+//! unit-tested on the host).
 
 use kernel::prelude::*;
 
 mod bindings;
 mod net;
+mod relay;
 mod vnic;
+mod wire;
 
 module! {
     type: VnicModule,
@@ -18,18 +22,20 @@ module! {
     author: "vnic developers",
     description: "Virtual NICs selected by an ID in the TCP urgent pointer",
     license: "GPL",
-    alias: ["rtnl-link-vnic"],
+    alias: ["rtnl-link-vnic", "rtnl-link-vnic-relay"],
 }
 
 struct VnicModule {
-    _link: net::Registration<vnic::Vnic>,
+    _vnic: net::Registration<vnic::Vnic>,
+    _relay: net::Registration<relay::Relay>,
 }
 
 impl kernel::Module for VnicModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let link = net::Registration::register()?;
-        pr_info!("vnic: link kind \"vnic\" registered\n");
-        Ok(Self { _link: link })
+        let vnic = net::Registration::register()?;
+        let relay = net::Registration::register()?;
+        pr_info!("vnic: link kinds \"vnic\" and \"vnic-relay\" registered\n");
+        Ok(Self { _vnic: vnic, _relay: relay })
     }
 }
 

@@ -94,7 +94,7 @@ impl<T: Driver> Device<T> {
         unsafe { &*ptr.cast::<Self>() }
     }
 
-    fn as_raw(&self) -> *mut bindings::net_device {
+    pub(super) fn as_raw(&self) -> *mut bindings::net_device {
         self.0.get()
     }
 
@@ -110,5 +110,17 @@ impl<T: Driver> Device<T> {
         // SAFETY: the device is live and uses NETDEV_PCPU_STAT_DSTATS (set in
         // `setup`), so its per-CPU dstats are allocated.
         unsafe { bindings::vnic_dstats_tx_add(self.as_raw(), len) }
+    }
+
+    /// Counts one frame dropped on transmit.
+    pub(crate) fn count_tx_dropped(&self) {
+        // SAFETY: as in `count_tx`.
+        unsafe { bindings::vnic_dstats_tx_dropped(self.as_raw()) }
+    }
+
+    /// Counts one frame dropped on receive.
+    pub(crate) fn count_rx_dropped(&self) {
+        // SAFETY: as in `count_tx`.
+        unsafe { bindings::vnic_dstats_rx_dropped(self.as_raw()) }
     }
 }

@@ -7,6 +7,7 @@
 use super::device::{Device, Setup};
 use super::link::{AttrKind, ExtAck, LinkAttrs, LinkInfoMsg};
 use super::private::PrivSlot;
+use super::rx::RxResult;
 use super::skb::SkBuff;
 use crate::bindings;
 use core::ffi::c_int;
@@ -40,6 +41,27 @@ pub(crate) trait Driver: Sized + 'static {
 
     /// Builds the state of a new device from its request.
     fn newlink(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result<Self::Private>;
+
+    /// The new device is registered; an error unregisters it again and
+    /// fails the request.
+    fn registered(_dev: &Device<Self>, _extack: &mut ExtAck) -> Result {
+        Ok(())
+    }
+
+    /// The device is being unregistered (RTNL held): release what
+    /// `registered` set up. Also runs if registration fails late.
+    fn uninit(_dev: &Device<Self>) {}
+
+    /// A frame received on the lower device this device is attached to
+    /// ([`Device::attach_rx`]). Runs in softirq context under RCU.
+    fn rx(_dev: &Device<Self>, skb: SkBuff) -> RxResult {
+        RxResult::Pass(skb)
+    }
+
+    /// Interface index of the lower device (`ip link` shows `NAME@LOWER`).
+    fn iflink(_dev: &Device<Self>) -> Option<i32> {
+        None
+    }
 
     /// The device goes up.
     fn open(_dev: &Device<Self>) -> Result {
@@ -81,6 +103,8 @@ impl<T: Driver> Adapter<T> {
         ops.ndo_start_xmit = Some(Self::start_xmit);
         ops.ndo_set_mac_address = Some(bindings::eth_mac_addr);
         ops.ndo_validate_addr = Some(bindings::eth_validate_addr);
+        ops.ndo_uninit = Some(Self::uninit);
+        ops.ndo_get_iflink = Some(Self::iflink);
         ops
     };
 
@@ -118,22 +142,24 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: the core passes `tb` (IFLA_MAX + 1 entries), `data` (null or
         // `maxtype + 1` entries, parsed with our policy) and an extack, all
         // valid during the call.
-        let (attrs, mut ack) =
-            unsafe { (LinkAttrs::new(tb, data, T::MAX_ATTR), ExtAck::new(extack)) };
+        let (attrs, mut ack) = unsafe {
+            (LinkAttrs::new(core::ptr::null_mut(), tb, data, T::MAX_ATTR), ExtAck::new(extack))
+        };
         errno(validate_address(&attrs, &mut ack).and_then(|()| T::validate(&attrs, &mut ack)))
     }
 
     /// `rtnl_link_ops.newlink`: creates the state, then registers.
     pub(super) unsafe extern "C" fn newlink(
-        _src_net: *mut bindings::net,
+        src_net: *mut bindings::net,
         dev: *mut bindings::net_device,
         tb: *mut *mut bindings::nlattr,
         data: *mut *mut bindings::nlattr,
         extack: *mut bindings::netlink_ext_ack,
     ) -> c_int {
-        // SAFETY: as in `validate`.
+        // SAFETY: as in `validate`; `src_net` is the request's namespace and
+        // newlink runs under RTNL.
         let (attrs, mut ack) =
-            unsafe { (LinkAttrs::new(tb, data, T::MAX_ATTR), ExtAck::new(extack)) };
+            unsafe { (LinkAttrs::new(src_net, tb, data, T::MAX_ATTR), ExtAck::new(extack)) };
         let private = match T::newlink(&attrs, &mut ack) {
             Ok(p) => p,
             Err(e) => return e.to_errno(),
@@ -148,8 +174,15 @@ impl<T: Driver> Adapter<T> {
             // is idempotent, so the state is dropped exactly once either way.
             // SAFETY: registration failed, no callback can see the device.
             unsafe { PrivSlot::<T>::clear(dev) };
+            return ret;
         }
-        ret
+        // SAFETY: `dev` is registered by us and its state is ready.
+        if let Err(e) = T::registered(unsafe { Device::from_raw(dev) }, &mut ack) {
+            // SAFETY: RTNL is held; the core frees the device afterwards.
+            unsafe { bindings::unregister_netdevice_queue(dev, core::ptr::null_mut()) };
+            return e.to_errno();
+        }
+        0
     }
 
     /// `rtnl_link_ops.dellink`.
@@ -184,6 +217,19 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn priv_destructor(dev: *mut bindings::net_device) {
         // SAFETY: the core calls this once no callback can run any more.
         unsafe { PrivSlot::<T>::clear(dev) }
+    }
+
+    unsafe extern "C" fn uninit(dev: *mut bindings::net_device) {
+        // SAFETY: `ndo_uninit` runs under RTNL on a device of this kind whose
+        // state was initialised before `register_netdevice`.
+        T::uninit(unsafe { Device::from_raw(dev) })
+    }
+
+    unsafe extern "C" fn iflink(dev: *const bindings::net_device) -> c_int {
+        // SAFETY: `ndo_get_iflink` gets a registered device of this kind.
+        let this = unsafe { Device::<T>::from_raw(dev.cast_mut()) };
+        // SAFETY: as above; `ifindex` is plain data of a live device.
+        T::iflink(this).unwrap_or_else(|| unsafe { (*dev).ifindex })
     }
 
     unsafe extern "C" fn open(dev: *mut bindings::net_device) -> c_int {

@@ -4,7 +4,9 @@
 //! hand a [`Driver`]: [`LinkAttrs`], [`Attr`], [`ExtAck`], [`LinkInfoMsg`].
 
 use super::driver::{Adapter, Driver};
+use super::lower::LowerDev;
 use super::private::PrivSlot;
+use super::rx::netdev_event;
 use crate::bindings;
 use core::marker::PhantomData;
 use core::pin::Pin;
@@ -61,6 +63,7 @@ impl<'a> Attr<'a> {
 /// The attributes of an rtnl request: the generic `IFLA_*` ones and the
 /// link kind's own (nested in `IFLA_INFO_DATA`).
 pub(crate) struct LinkAttrs<'a> {
+    net: *mut bindings::net,
     tb: *mut *mut bindings::nlattr,
     data: *mut *mut bindings::nlattr,
     max_data: u16,
@@ -71,13 +74,15 @@ impl<'a> LinkAttrs<'a> {
     /// # Safety
     ///
     /// `tb` is null or an array of `IFLA_MAX + 1` attribute pointers, `data`
-    /// is null or an array of `max_data + 1`, each valid for `'a`.
+    /// is null or an array of `max_data + 1`, each valid for `'a`; `net` is
+    /// null or the request's network namespace, and RTNL is held.
     pub(super) unsafe fn new(
+        net: *mut bindings::net,
         tb: *mut *mut bindings::nlattr,
         data: *mut *mut bindings::nlattr,
         max_data: u16,
     ) -> Self {
-        Self { tb, data, max_data, _p: PhantomData }
+        Self { net, tb, data, max_data, _p: PhantomData }
     }
 
     fn pick(table: *mut *mut bindings::nlattr, max: u32, ty: u32) -> Option<Attr<'a>> {
@@ -96,6 +101,23 @@ impl<'a> LinkAttrs<'a> {
         Self::pick(self.data, u32::from(self.max_data), ty)
     }
 
+    /// The device named by the generic `IFLA_LINK` attribute (`ip link add
+    /// ... link DEV`), referenced; errors carry an extack message.
+    pub(crate) fn lower(&self, ack: &mut ExtAck) -> Result<LowerDev> {
+        let Some(attr) = Self::pick(self.tb, bindings::__IFLA_MAX - 1, bindings::IFLA_LINK) else {
+            ack.message(kernel::c_str!("vnic: a lower device is required (link DEV)"));
+            return Err(EINVAL);
+        };
+        let ifindex = attr.bytes().try_into().map(u32::from_ne_bytes).map_err(|_| EINVAL)?;
+        if self.net.is_null() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `net` is the request's live namespace and RTNL is held (`new`).
+        unsafe { LowerDev::get(self.net, ifindex) }.inspect_err(|_| {
+            ack.message_at(attr, kernel::c_str!("vnic: the lower device does not exist"));
+        })
+    }
+
     /// The generic `IFLA_ADDRESS` attribute, if present.
     pub(crate) fn address(&self) -> Option<Attr<'a>> {
         Self::pick(self.tb, bindings::__IFLA_MAX - 1, bindings::IFLA_ADDRESS)
@@ -111,6 +133,11 @@ impl ExtAck {
     /// `ptr` is null or a valid extack for the duration of the callback.
     pub(super) unsafe fn new(ptr: *mut bindings::netlink_ext_ack) -> Self {
         Self(ptr)
+    }
+
+    /// Sets the message userspace sees with the error (`NL_SET_ERR_MSG`).
+    pub(crate) fn message(&mut self, msg: &'static CStr) {
+        self.set(msg, core::ptr::null());
     }
 
     /// Sets the message userspace sees with the error and points it at the
@@ -140,6 +167,14 @@ impl LinkInfoMsg {
         Self(skb)
     }
 
+    /// Appends a `u64` attribute (aligned with `pad`); `EMSGSIZE` if full.
+    pub(crate) fn put_u64(&mut self, ty: u32, value: u64, pad: u32) -> Result {
+        let ty = i32::try_from(ty).map_err(|_| EINVAL)?;
+        let pad = i32::try_from(pad).map_err(|_| EINVAL)?;
+        // SAFETY: `self.0` is the message being filled (`new`).
+        to_result(unsafe { bindings::vnic_nla_put_u64(self.0, ty, value, pad) })
+    }
+
     /// Appends a `u16` attribute; `EMSGSIZE` if the message is full.
     pub(crate) fn put_u16(&mut self, ty: u32, value: u16) -> Result {
         let ty = i32::try_from(ty).map_err(|_| EINVAL)?;
@@ -151,6 +186,7 @@ impl LinkInfoMsg {
 /// An rtnl link kind registered with the kernel for driver `T`, unregistered
 /// on drop; unregistering deletes every device of the kind in every netns.
 pub(crate) struct Registration<T: Driver> {
+    notifier: Pin<KBox<Opaque<bindings::notifier_block>>>,
     ops: Pin<KBox<Opaque<bindings::rtnl_link_ops>>>,
     _policy: KVec<bindings::nla_policy>,
     _p: PhantomData<T>,
@@ -192,7 +228,24 @@ impl<T: Driver> Registration<T> {
         // (unregistered in `drop` before it is freed); `policy` has
         // `maxtype + 1` entries and its buffer does not move or change.
         to_result(unsafe { bindings::rtnl_link_register(ops.get()) })?;
-        Ok(Self { ops, _policy: policy, _p: PhantomData })
+
+        let nb = bindings::notifier_block { notifier_call: Some(netdev_event::<T>), ..Default::default() };
+        let notifier = match KBox::pin(Opaque::new(nb), GFP_KERNEL) {
+            Ok(n) => n,
+            Err(e) => {
+                // SAFETY: registered just above, nothing uses it yet.
+                unsafe { bindings::rtnl_link_unregister(ops.get()) };
+                return Err(e.into());
+            }
+        };
+        // SAFETY: the block is pinned on the heap and unregistered in `drop`
+        // before it is freed.
+        if let Err(e) = to_result(unsafe { bindings::register_netdevice_notifier(notifier.get()) }) {
+            // SAFETY: as above.
+            unsafe { bindings::rtnl_link_unregister(ops.get()) };
+            return Err(e);
+        }
+        Ok(Self { notifier, ops, _policy: policy, _p: PhantomData })
     }
 }
 
@@ -201,7 +254,10 @@ impl<T: Driver> Drop for Registration<T> {
         // SAFETY: registered in `register`; this deletes all devices of the
         // kind and waits for them (rtnl_unlock runs their destructors), so no
         // callback of `T` runs afterwards.
-        unsafe { bindings::rtnl_link_unregister(self.ops.get()) }
+        unsafe { bindings::rtnl_link_unregister(self.ops.get()) };
+        // SAFETY: registered in `register`; with every device of the kind
+        // gone, the notifier has nothing left to act on.
+        unsafe { bindings::unregister_netdevice_notifier(self.notifier.get()) };
     }
 }
 

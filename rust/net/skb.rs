@@ -21,10 +21,35 @@ impl SkBuff {
         NonNull::new(ptr).map(Self)
     }
 
+    /// Gives up ownership, returning the raw pointer.
+    pub(super) fn into_raw(self) -> *mut bindings::sk_buff {
+        ManuallyDrop::new(self).0.as_ptr()
+    }
+
     /// Length of the packet data in bytes, headers and fragments included.
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: we own a valid sk_buff (type invariant).
         unsafe { (*self.0.as_ptr()).len }
+    }
+
+    /// EtherType of the packet (host order).
+    pub(crate) fn protocol(&self) -> u16 {
+        // SAFETY: we own a valid sk_buff (type invariant).
+        unsafe { bindings::vnic_skb_protocol(self.0.as_ptr()) }
+    }
+
+    /// The first `n` bytes from `skb->data` (the network header on receive),
+    /// made linear first; `None` if the packet is shorter or memory is short.
+    pub(crate) fn head(&mut self, n: usize) -> Option<&[u8]> {
+        let len = u32::try_from(n).ok()?;
+        // SAFETY: we own the buffer exclusively (unshared: see `Adapter::rx`),
+        // so pulling data into its linear area is allowed.
+        if !unsafe { bindings::vnic_pskb_may_pull(self.0.as_ptr(), len) } {
+            return None;
+        }
+        // SAFETY: `pskb_may_pull` succeeded, so `n` bytes at `data` are linear
+        // and stay so while `self` is borrowed.
+        Some(unsafe { core::slice::from_raw_parts(bindings::vnic_skb_data(self.0.as_ptr()), n) })
     }
 
     /// Frees the buffer as successfully handled.

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`LowerDev`]: a held reference to another net_device, the physical NIC a
+//! relay sits on.
+
+use crate::bindings;
+use core::ptr::NonNull;
+use kernel::prelude::*;
+
+/// A net_device we hold a reference to (`dev_hold`), released on drop.
+pub(crate) struct LowerDev(NonNull<bindings::net_device>);
+
+impl LowerDev {
+    /// Looks up device `ifindex` in the network namespace of a request and
+    /// takes a reference; `ENODEV` if there is none.
+    ///
+    /// # Safety
+    ///
+    /// `net` is a live network namespace and the caller holds RTNL.
+    pub(super) unsafe fn get(net: *mut bindings::net, ifindex: u32) -> Result<Self> {
+        let index = i32::try_from(ifindex).map_err(|_| ENODEV)?;
+        // SAFETY: `net` is live and RTNL is held (caller), as
+        // `__dev_get_by_index` requires.
+        let dev = NonNull::new(unsafe { bindings::__dev_get_by_index(net, index) }).ok_or(ENODEV)?;
+        // SAFETY: `dev` is a registered device (RTNL held); the reference
+        // keeps it from being freed until `drop`.
+        unsafe { bindings::vnic_dev_hold(dev.as_ptr()) };
+        Ok(Self(dev))
+    }
+
+    pub(super) fn as_raw(&self) -> *mut bindings::net_device {
+        self.0.as_ptr()
+    }
+
+    /// Whether the device is an Ethernet device (ARPHRD_ETHER, 6-byte addresses).
+    pub(crate) fn is_ethernet(&self) -> bool {
+        // SAFETY: we hold a reference, so the device memory is valid; `type_`
+        // and `addr_len` are set at setup and not changed afterwards.
+        unsafe {
+            let dev = self.0.as_ptr();
+            u32::from((*dev).type_) == bindings::ARPHRD_ETHER
+                && u32::from((*dev).addr_len) == bindings::ETH_ALEN
+        }
+    }
+
+    /// The device's interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: as in `is_ethernet`; `ifindex` only changes under RTNL
+        // when the device moves netns, and a torn read is not possible for i32.
+        unsafe { (*self.0.as_ptr()).ifindex }
+    }
+}
+
+impl Drop for LowerDev {
+    fn drop(&mut self) {
+        // SAFETY: we took this reference in `get`.
+        unsafe { bindings::vnic_dev_put(self.0.as_ptr()) }
+    }
+}
+
+// SAFETY: a device reference may be released on any CPU.
+unsafe impl Send for LowerDev {}
+// SAFETY: shared access only reads fields that are stable while referenced.
+unsafe impl Sync for LowerDev {}
