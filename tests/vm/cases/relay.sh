@@ -62,6 +62,13 @@ ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 8080 --urg-ptr 7 --
 sleep 0.2
 [ "$(insegs)" -gt "$before" ] || fail "an URG segment did not reach the SP stack"
 
+# vnicctl reports the relay, its NIC and the per-reason counters.
+js=$(ip netns exec sp vnicctl -j link show relay0)
+expect_eq "$(json 'd[0]["kind"], d[0]["pnic"]' <<<"$js")" "('vnic-relay', 'eth0')" "relay kind and pNIC"
+expect_eq "$(json 'd[0]["counters"]' <<<"$js")" "{'tagged': 3, 'drop_unknown_id': 3, 'drop_malformed': 1}" "per-reason counters"
+expect_eq "$(json 'd[0]["stats"]["rx_dropped"]' <<<"$js")" 4 "relay rx_dropped"
+expect_match "$(ip netns exec sp vnicctl link show relay0)" "overlay: 3 tagged; dropped: 3 unknown id, 1 malformed" "text counters"
+
 # A relay that is down does not touch anything.
 ip -n sp link set relay0 down
 before=$(insegs)
@@ -78,8 +85,12 @@ ip -n sp link del eth0
 ip -n sp link show relay0 >/dev/null 2>&1 && fail "relay0 outlived its lower device"
 ip link add veth1 type veth peer name eth1 netns sp
 ip -n sp link add relay0 link eth1 type vnic-relay
-ip -n sp link del relay0
-ip -n sp link add relay0 link eth1 type vnic-relay
+ip netns exec sp vnicctl link del relay0
+ip netns exec sp vnicctl link add relay0 --pnic eth1
+out=$(ip netns exec sp vnicctl link add relay9 --pnic nosuch0 2>&1) && fail "relay on a missing NIC"
+expect_match "$out" "no device named nosuch0" "vnicctl relay on a missing NIC"
+out=$(ip netns exec sp vnicctl link add relay9 --pnic eth1 --id 3 2>&1) && fail "relay with an ID"
+expect_match "$out" "cannot be used with" "vnicctl --pnic with --id"
 ip -n sp link set eth1 up
 ip -n sp link set relay0 up
 ping -c 1 -W 1 -I veth1 ff02::1 >/dev/null 2>&1 || true

@@ -2,7 +2,10 @@
 //! of netlink attributes (`struct nlattr`: u16 length, u16 type, payload,
 //! padded to 4 bytes), in host byte order.
 
-use crate::{IFLA_VNIC_ID, IFLA_VNIC_MAX};
+use crate::{
+    IFLA_VNIC_ID, IFLA_VNIC_MAX, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
+    IFLA_VNIC_RELAY_TAGGED,
+};
 
 /// One vnic link attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +50,9 @@ pub fn encode_info_data(attrs: &[LinkAttr]) -> Vec<u8> {
     out
 }
 
-/// Decodes an `IFLA_INFO_DATA` payload; unknown attribute types (from a newer
-/// module) are skipped.
-pub fn decode_info_data(mut bytes: &[u8]) -> Result<Vec<LinkAttr>, UapiError> {
+/// Walks the attributes of a payload, calling `f(kind, payload)` for each.
+fn walk(mut bytes: &[u8], mut f: impl FnMut(u16, &[u8]) -> Result<(), UapiError>) -> Result<(), UapiError> {
     let total = bytes.len();
-    let mut attrs = Vec::new();
     while !bytes.is_empty() {
         let at = total - bytes.len();
         if bytes.len() < NLA_HDRLEN {
@@ -62,18 +63,56 @@ pub fn decode_info_data(mut bytes: &[u8]) -> Result<Vec<LinkAttr>, UapiError> {
         if len < NLA_HDRLEN || len > bytes.len() {
             return Err(UapiError::Truncated(at));
         }
-        let payload = &bytes[NLA_HDRLEN..len];
+        f(kind, &bytes[NLA_HDRLEN..len])?;
+        bytes = &bytes[align4(len).min(bytes.len())..];
+    }
+    Ok(())
+}
+
+fn fixed<const N: usize>(kind: u16, payload: &[u8]) -> Result<[u8; N], UapiError> {
+    payload.try_into().map_err(|_| UapiError::BadLength { kind, len: payload.len(), want: N })
+}
+
+/// Decodes the `IFLA_INFO_DATA` payload of a vNIC; unknown attribute types
+/// (from a newer module) are skipped.
+pub fn decode_info_data(bytes: &[u8]) -> Result<Vec<LinkAttr>, UapiError> {
+    let mut attrs = Vec::new();
+    walk(bytes, |kind, payload| {
         if kind == IFLA_VNIC_ID {
-            let b: [u8; 2] = payload
-                .try_into()
-                .map_err(|_| UapiError::BadLength { kind, len: payload.len(), want: 2 })?;
-            attrs.push(LinkAttr::Id(u16::from_ne_bytes(b)));
+            attrs.push(LinkAttr::Id(u16::from_ne_bytes(fixed(kind, payload)?)));
         } else {
             debug_assert!(kind > IFLA_VNIC_MAX || kind == 0);
         }
-        bytes = &bytes[align4(len).min(bytes.len())..];
-    }
+        Ok(())
+    })?;
     Ok(attrs)
+}
+
+/// Per-reason counters a relay reports.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RelayCounters {
+    /// TCP segments seen carrying an ID.
+    pub tagged: u64,
+    /// Dropped: the ID is not registered.
+    pub drop_unknown_id: u64,
+    /// Dropped: an ID on broken headers.
+    pub drop_malformed: u64,
+}
+
+/// Decodes the `IFLA_INFO_DATA` payload of a relay.
+pub fn decode_relay_info_data(bytes: &[u8]) -> Result<RelayCounters, UapiError> {
+    let mut c = RelayCounters::default();
+    walk(bytes, |kind, payload| {
+        let slot = match kind {
+            IFLA_VNIC_RELAY_TAGGED => &mut c.tagged,
+            IFLA_VNIC_RELAY_DROP_UNKNOWN_ID => &mut c.drop_unknown_id,
+            IFLA_VNIC_RELAY_DROP_MALFORMED => &mut c.drop_malformed,
+            _ => return Ok(()),
+        };
+        *slot = u64::from_ne_bytes(fixed(kind, payload)?);
+        Ok(())
+    })?;
+    Ok(c)
 }
 
 #[cfg(test)]
@@ -97,6 +136,20 @@ mod tests {
         put(&mut bytes, 99, &[1, 2, 3, 4, 5]);
         bytes.extend(encode_info_data(&[LinkAttr::Id(65535)]));
         assert_eq!(decode_info_data(&bytes), Ok(vec![LinkAttr::Id(7), LinkAttr::Id(65535)]));
+    }
+
+    #[test]
+    fn relay_counters_decode_and_padding_is_skipped() {
+        let mut bytes = Vec::new();
+        put(&mut bytes, crate::IFLA_VNIC_RELAY_PAD, &[]);
+        put(&mut bytes, IFLA_VNIC_RELAY_TAGGED, &5u64.to_ne_bytes());
+        put(&mut bytes, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, &3u64.to_ne_bytes());
+        put(&mut bytes, IFLA_VNIC_RELAY_DROP_MALFORMED, &1u64.to_ne_bytes());
+        let c = decode_relay_info_data(&bytes).unwrap();
+        assert_eq!((c.tagged, c.drop_unknown_id, c.drop_malformed), (5, 3, 1));
+        let mut short = Vec::new();
+        put(&mut short, IFLA_VNIC_RELAY_TAGGED, &[1, 2, 3]);
+        assert!(decode_relay_info_data(&short).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 mod attrs;
 
-pub use attrs::{decode_info_data, encode_info_data, LinkAttr, UapiError};
+pub use attrs::{decode_info_data, decode_relay_info_data, encode_info_data, LinkAttr, RelayCounters, UapiError};
 
 /// rtnl link kind, as in `ip link add NAME type vnic`.
 pub const LINK_KIND: &str = "vnic";
@@ -15,15 +15,26 @@ pub const IFLA_VNIC_ID: u16 = 1;
 /// `IFLA_VNIC_MAX`: the highest attribute number.
 pub const IFLA_VNIC_MAX: u16 = 1;
 
+/// rtnl link kind of the relay-vNIC, as in `ip link add NAME link PNIC type vnic-relay`.
+pub const RELAY_LINK_KIND: &str = "vnic-relay";
+/// `IFLA_VNIC_RELAY_PAD`: alignment padding for u64 attributes.
+pub const IFLA_VNIC_RELAY_PAD: u16 = 1;
+/// `IFLA_VNIC_RELAY_TAGGED`: u64, TCP segments seen carrying an ID.
+pub const IFLA_VNIC_RELAY_TAGGED: u16 = 2;
+/// `IFLA_VNIC_RELAY_DROP_UNKNOWN_ID`: u64, dropped because the ID is not registered.
+pub const IFLA_VNIC_RELAY_DROP_UNKNOWN_ID: u16 = 3;
+/// `IFLA_VNIC_RELAY_DROP_MALFORMED`: u64, dropped because the headers are broken.
+pub const IFLA_VNIC_RELAY_DROP_MALFORMED: u16 = 4;
+
 #[cfg(test)]
 mod header_tests {
     use super::*;
 
     const HEADER: &str = include_str!("../../../include/uapi/vnic.h");
 
-    /// Position of each enumerator in the header's anonymous IFLA_VNIC enum.
-    fn enum_value(name: &str) -> u16 {
-        let body = HEADER.split("enum {").nth(1).expect("enum in header");
+    /// Position of each enumerator in the header's `nth` anonymous enum.
+    fn enum_value_in(nth: usize, name: &str) -> u16 {
+        let body = HEADER.split("enum {").nth(nth).expect("enum in header");
         let body = body.split("};").next().expect("enum end");
         let names: Vec<&str> = body
             .lines()
@@ -33,11 +44,20 @@ mod header_tests {
         names.iter().position(|n| *n == name).expect("enumerator present") as u16
     }
 
+    fn enum_value(name: &str) -> u16 {
+        enum_value_in(1, name)
+    }
+
     #[test]
     fn constants_match_the_c_header() {
         assert_eq!(enum_value("IFLA_VNIC_UNSPEC"), IFLA_VNIC_UNSPEC);
         assert_eq!(enum_value("IFLA_VNIC_ID"), IFLA_VNIC_ID);
         assert_eq!(enum_value("__IFLA_VNIC_MAX") - 1, IFLA_VNIC_MAX);
         assert!(HEADER.contains(&format!("#define VNIC_LINK_KIND \"{LINK_KIND}\"")));
+        assert!(HEADER.contains(&format!("#define VNIC_RELAY_LINK_KIND \"{RELAY_LINK_KIND}\"")));
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_PAD"), IFLA_VNIC_RELAY_PAD);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_TAGGED"), IFLA_VNIC_RELAY_TAGGED);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_UNKNOWN_ID"), IFLA_VNIC_RELAY_DROP_UNKNOWN_ID);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_MALFORMED"), IFLA_VNIC_RELAY_DROP_MALFORMED);
     }
 }

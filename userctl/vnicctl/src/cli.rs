@@ -17,7 +17,7 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create, delete and list vNIC devices.
+    /// Create, delete and list vNICs and relay-vNICs.
     #[command(subcommand)]
     Link(LinkCommand),
 }
@@ -61,6 +61,10 @@ pub struct LinkAdd {
     /// MTU in bytes.
     #[arg(long)]
     pub mtu: Option<u32>,
+    /// Make a relay-vNIC on this physical NIC instead of a vNIC: it takes
+    /// the NIC's overlay traffic (kind vnic-relay).
+    #[arg(long, value_name = "PNIC", conflicts_with_all = ["id", "number", "pseudo"])]
+    pub pnic: Option<String>,
     /// Bring the device up after creating it.
     #[arg(long)]
     pub up: bool,

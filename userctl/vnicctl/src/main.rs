@@ -93,7 +93,10 @@ fn new_link(a: &LinkAdd) -> Result<rtnl::NewLink, CliError> {
             return Err(CliError::Input(format!("MTU {mtu} is out of range: vnic accepts 68 to 65535")));
         }
     }
-    Ok(rtnl::NewLink { name: a.name.clone(), id: a.id, mac, mtu: a.mtu, pseudo, up: a.up })
+    if let Some(pnic) = &a.pnic {
+        parse::ifname(pnic)?;
+    }
+    Ok(rtnl::NewLink { name: a.name.clone(), id: a.id, mac, mtu: a.mtu, pseudo, pnic: a.pnic.clone(), up: a.up })
 }
 
 fn print_links(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {

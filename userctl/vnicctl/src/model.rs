@@ -1,6 +1,7 @@
 //! What `vnicctl link show` reports about a vNIC, and its text form.
 
 use serde::Serialize;
+use vnic_uapi::RelayCounters;
 
 /// Traffic counters of a device (from the kernel's 64-bit link stats).
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -19,11 +20,17 @@ pub struct Counters {
     pub tx_dropped: u64,
 }
 
-/// One vnic device as the kernel reports it.
+/// One vnic device (a vNIC or a relay-vNIC) as the kernel reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VnicLink {
     /// Interface name.
     pub ifname: String,
+    /// Link kind: `vnic` or `vnic-relay`.
+    pub kind: String,
+    /// For a relay: the physical NIC it sits on.
+    pub pnic: Option<String>,
+    /// For a relay: what it saw and dropped, per reason.
+    pub counters: Option<RelayCounters>,
     /// Interface index.
     pub ifindex: u32,
     /// Service ID, if assigned.
@@ -45,15 +52,24 @@ pub struct VnicLink {
 impl VnicLink {
     /// Text form, in the manner of `wg show`: a header line, then details.
     pub fn to_text(&self) -> String {
-        let id = self.id.map_or_else(|| "none".to_string(), |i| i.to_string());
         let state = if self.up { self.operstate.as_str() } else { "down" };
+        let what = match &self.pnic {
+            Some(pnic) => format!("vnic-relay on {pnic}"),
+            None => format!("vnic id {}", self.id.map_or_else(|| "none".to_string(), |i| i.to_string())),
+        };
         let mut s = format!(
-            "{}: vnic id {} state {} mtu {} ifindex {}\n    link/ether {}\n",
-            self.ifname, id, state, self.mtu, self.ifindex, self.address
+            "{}: {} state {} mtu {} ifindex {}\n    link/ether {}\n",
+            self.ifname, what, state, self.mtu, self.ifindex, self.address
         );
         for a in &self.addresses {
             let family = if a.contains(':') { "inet6" } else { "inet" };
             s += &format!("    {family} {a}\n");
+        }
+        if let Some(r) = &self.counters {
+            s += &format!(
+                "    overlay: {} tagged; dropped: {} unknown id, {} malformed\n",
+                r.tagged, r.drop_unknown_id, r.drop_malformed
+            );
         }
         let c = &self.stats;
         s += &format!(
@@ -71,6 +87,9 @@ mod tests {
     fn sample() -> VnicLink {
         VnicLink {
             ifname: "vnic1".into(),
+            kind: "vnic".into(),
+            pnic: None,
+            counters: None,
             ifindex: 3,
             id: Some(1),
             address: "00:00:c0:a8:01:01".into(),
@@ -93,9 +112,27 @@ mod tests {
     }
 
     #[test]
+    fn a_relay_shows_its_pnic_and_counters() {
+        let mut r = sample();
+        r.ifname = "relay0".into();
+        r.kind = "vnic-relay".into();
+        r.pnic = Some("eth0".into());
+        r.id = None;
+        r.counters = Some(RelayCounters { tagged: 4, drop_unknown_id: 3, drop_malformed: 1 });
+        let t = r.to_text();
+        assert!(t.starts_with("relay0: vnic-relay on eth0 state unknown"), "{t}");
+        assert!(t.contains("overlay: 4 tagged; dropped: 3 unknown id, 1 malformed"), "{t}");
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["counters"]["drop_unknown_id"], 3);
+        assert_eq!(v["pnic"], "eth0");
+    }
+
+    #[test]
     fn json_keys_are_stable() {
         let v = serde_json::to_value(sample()).unwrap();
         assert_eq!(v["ifname"], "vnic1");
+        assert_eq!(v["kind"], "vnic");
+        assert!(v["pnic"].is_null() && v["counters"].is_null());
         assert_eq!(v["id"], 1);
         assert_eq!(v["addresses"][0], "192.168.1.1/24");
         assert_eq!(v["stats"]["tx_bytes"], 294);

@@ -9,7 +9,11 @@ use netlink_packet_route::link::{InfoData, InfoKind, LinkAttribute, LinkFlags, L
 use rtnetlink::sys::AsyncSocket;
 use rtnetlink::{Handle, LinkMessageBuilder, LinkUnspec};
 use std::net::{IpAddr, Ipv4Addr};
-use vnic_uapi::{decode_info_data, encode_info_data, LinkAttr, LINK_KIND};
+use vnic_uapi::{decode_info_data, decode_relay_info_data, encode_info_data, LinkAttr, LINK_KIND, RELAY_LINK_KIND};
+
+fn is_ours(kind: Option<&str>) -> bool {
+    matches!(kind, Some(LINK_KIND) | Some(RELAY_LINK_KIND))
+}
 
 /// Opens an rtnetlink connection that receives the kernel's extack messages.
 pub fn connect() -> Result<Handle, CliError> {
@@ -45,6 +49,8 @@ pub struct NewLink {
     pub mtu: Option<u32>,
     /// IPv4 address and prefix length to assign.
     pub pseudo: Option<(Ipv4Addr, u8)>,
+    /// Make a relay on this physical NIC instead of a vNIC.
+    pub pnic: Option<String>,
     /// Bring it up.
     pub up: bool,
 }
@@ -53,8 +59,12 @@ pub struct NewLink {
 /// later step fails, the half-made device is deleted again.
 pub async fn add(h: &Handle, new: &NewLink) -> Result<(), CliError> {
     let what = format!("creating {}", new.name);
-    let mut b = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Other(LINK_KIND.into()))
+    let kind = if new.pnic.is_some() { RELAY_LINK_KIND } else { LINK_KIND };
+    let mut b = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Other(kind.into()))
         .name(new.name.clone());
+    if let Some(pnic) = &new.pnic {
+        b = b.link(find(h, pnic).await?.header.index);
+    }
     if let Some(id) = new.id {
         b = b.set_info_data(InfoData::Other(encode_info_data(&[LinkAttr::Id(id)])));
     }
@@ -91,7 +101,7 @@ pub async fn add(h: &Handle, new: &NewLink) -> Result<(), CliError> {
 /// Deletes vnic link `name`; refuses devices of other kinds.
 pub async fn del(h: &Handle, name: &str) -> Result<(), CliError> {
     let msg = find(h, name).await?;
-    if kind(&msg).as_deref() != Some(LINK_KIND) {
+    if !is_ours(kind(&msg).as_deref()) {
         return Err(CliError::Input(format!("{name} is not a vnic device; vnicctl deletes only vnic devices")));
     }
     h.link().del(msg.header.index).execute().await.map_err(|e| explain(&format!("deleting {name}"), e))
@@ -107,7 +117,7 @@ pub async fn show(h: &Handle, name: Option<&str>) -> Result<Vec<VnicLink>, CliEr
     let msgs = match name {
         Some(n) => {
             let m = find(h, n).await?;
-            if kind(&m).as_deref() != Some(LINK_KIND) {
+            if !is_ours(kind(&m).as_deref()) {
                 return Err(CliError::Input(format!("{n} is not a vnic device")));
             }
             vec![m]
@@ -120,13 +130,17 @@ pub async fn show(h: &Handle, name: Option<&str>) -> Result<Vec<VnicLink>, CliEr
             .await
             .map_err(|e| explain("listing links", e))?
             .into_iter()
-            .filter(|m| kind(m).as_deref() == Some(LINK_KIND))
+            .filter(|m| is_ours(kind(m).as_deref()))
             .collect(),
     };
     let mut out = Vec::with_capacity(msgs.len());
     for m in msgs {
         let addresses = addresses(h, m.header.index).await?;
-        out.push(describe(&m, addresses)?);
+        let mut link = describe(&m, addresses)?;
+        if link.kind == RELAY_LINK_KIND {
+            link.pnic = lower_name(h, &m).await;
+        }
+        out.push(link);
     }
     Ok(out)
 }
@@ -140,6 +154,19 @@ async fn find(h: &Handle, name: &str) -> Result<LinkMessage, CliError> {
         }
         Err(e) => Err(explain(&format!("looking up {name}"), e)),
     }
+}
+
+/// Name of the device a link sits on (`IFLA_LINK`), if it can be found.
+async fn lower_name(h: &Handle, m: &LinkMessage) -> Option<String> {
+    let index = m.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Link(i) => Some(*i),
+        _ => None,
+    })?;
+    let lower = h.link().get().match_index(index).execute().try_next().await.ok()??;
+    lower.attributes.into_iter().find_map(|a| match a {
+        LinkAttribute::IfName(n) => Some(n),
+        _ => None,
+    })
 }
 
 async fn addresses(h: &Handle, index: u32) -> Result<Vec<String>, CliError> {
@@ -178,8 +205,12 @@ fn kind(m: &LinkMessage) -> Option<String> {
 }
 
 fn describe(m: &LinkMessage, addresses: Vec<String>) -> Result<VnicLink, CliError> {
+    let kind = kind(m).unwrap_or_default();
     let mut link = VnicLink {
         ifname: String::new(),
+        kind: kind.clone(),
+        pnic: None,
+        counters: None,
         ifindex: m.header.index,
         id: None,
         address: String::new(),
@@ -208,11 +239,14 @@ fn describe(m: &LinkMessage, addresses: Vec<String>) -> Result<VnicLink, CliErro
             _ => {}
         }
     }
+    let bad = |e: vnic_uapi::UapiError| CliError::Kernel(format!("reading {} failed: {e}", link.ifname));
     for info in link_infos(m) {
         if let LinkInfo::Data(InfoData::Other(bytes)) = info {
-            let attrs = decode_info_data(bytes)
-                .map_err(|e| CliError::Kernel(format!("reading {} failed: {e}", link.ifname)))?;
-            for attr in attrs {
+            if kind == RELAY_LINK_KIND {
+                link.counters = Some(decode_relay_info_data(bytes).map_err(bad)?);
+                continue;
+            }
+            for attr in decode_info_data(bytes).map_err(bad)? {
                 match attr {
                     LinkAttr::Id(id) => link.id = Some(id),
                 }
