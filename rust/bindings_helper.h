@@ -4,6 +4,7 @@
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
 

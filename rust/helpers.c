@@ -29,3 +29,11 @@ u16 vnic_skb_protocol(const struct sk_buff *skb) { return be16_to_cpu(skb->proto
 struct net_device *vnic_skb_dev(const struct sk_buff *skb) { return skb->dev; }
 bool vnic_netif_running(const struct net_device *dev) { return netif_running(dev); }
 void *vnic_rx_handler_data_rtnl(const struct net_device *dev) { return rtnl_dereference(dev->rx_handler_data); }
+struct sk_buff *vnic_genlmsg_new_default(void) { return genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL); }
+void vnic_genlmsg_end(struct sk_buff *skb, void *hdr) { genlmsg_end(skb, hdr); }
+void vnic_genlmsg_cancel(struct sk_buff *skb, void *hdr) { genlmsg_cancel(skb, hdr); }
+int vnic_genlmsg_multicast(const struct genl_family *family, struct net *net, struct sk_buff *skb, unsigned int group) { return genlmsg_multicast_netns(family, net, skb, 0, group, GFP_KERNEL); }
+struct net *vnic_genl_info_net(const struct genl_info *info) { return genl_info_net(info); }
+const struct genl_info *vnic_genl_dumpit_info(struct netlink_callback *cb) { return &genl_dumpit_info(cb)->info; }
+u32 vnic_cb_portid(const struct netlink_callback *cb) { return NETLINK_CB(cb->skb).portid; }
+u32 vnic_cb_seq(const struct netlink_callback *cb) { return cb->nlh->nlmsg_seq; }

@@ -11,6 +11,7 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/rtnetlink.h>
+#include <net/genetlink.h>
 #include <net/netlink.h>
 
 void *vnic_netdev_priv(const struct net_device *dev);
@@ -39,5 +40,13 @@ u16 vnic_skb_protocol(const struct sk_buff *skb);
 struct net_device *vnic_skb_dev(const struct sk_buff *skb);
 bool vnic_netif_running(const struct net_device *dev);
 void *vnic_rx_handler_data_rtnl(const struct net_device *dev);
+struct sk_buff *vnic_genlmsg_new_default(void);
+void vnic_genlmsg_end(struct sk_buff *skb, void *hdr);
+void vnic_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+int vnic_genlmsg_multicast(const struct genl_family *family, struct net *net, struct sk_buff *skb, unsigned int group);
+struct net *vnic_genl_info_net(const struct genl_info *info);
+const struct genl_info *vnic_genl_dumpit_info(struct netlink_callback *cb);
+u32 vnic_cb_portid(const struct netlink_callback *cb);
+u32 vnic_cb_seq(const struct netlink_callback *cb);
 
 #endif /* VNIC_HELPERS_H */

@@ -8,15 +8,24 @@
 
 mod device;
 mod driver;
+mod genl;
 mod link;
 mod lower;
 mod private;
+mod rcu_map;
 mod rx;
 mod skb;
 
 pub(crate) use device::{Device, Features, Setup};
 pub(crate) use driver::Driver;
-pub(crate) use link::{nla_total_size, AttrKind, ExtAck, LinkAttrs, LinkInfoMsg, Registration};
+pub(crate) use genl::{Dump, Family, GenlMsg, GenlRegistration, OpSpec, Request};
+pub(crate) use link::{nla_total_size, Attr, AttrKind, ExtAck, LinkAttrs, LinkInfoMsg, Registration};
+pub(crate) use rcu_map::{MapKey, RcuMap, RcuRead, Rtnl};
 pub(crate) use lower::LowerDev;
 pub(crate) use rx::RxResult;
 pub(crate) use skb::SkBuff;
+
+/// The kernel error for errno `code` (for codes `kernel::error::code` lacks).
+pub(crate) fn errno(code: u32) -> kernel::error::Error {
+    kernel::error::Error::from_errno(-(code as i32))
+}

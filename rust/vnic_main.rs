@@ -11,8 +11,10 @@
 use kernel::prelude::*;
 
 mod bindings;
+mod control;
 mod net;
 mod relay;
+mod session;
 mod vnic;
 mod wire;
 
@@ -26,16 +28,20 @@ module! {
 }
 
 struct VnicModule {
+    // Dropped in this order: the family first (no request can reach the
+    // devices any more), then the devices of each kind.
+    _control: net::GenlRegistration<control::Control>,
     _vnic: net::Registration<vnic::Vnic>,
     _relay: net::Registration<relay::Relay>,
 }
 
 impl kernel::Module for VnicModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let vnic = net::Registration::register()?;
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let relay = net::Registration::register()?;
+        let vnic = net::Registration::register()?;
+        let control = net::GenlRegistration::register(module)?;
         pr_info!("vnic: link kinds \"vnic\" and \"vnic-relay\" registered\n");
-        Ok(Self { _vnic: vnic, _relay: relay })
+        Ok(Self { _control: control, _vnic: vnic, _relay: relay })
     }
 }
 

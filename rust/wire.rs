@@ -17,6 +17,44 @@ pub(crate) enum Addr {
     V6([u8; 16]),
 }
 
+impl Addr {
+    /// The address bytes (4 or 16).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match self {
+            Addr::V4(a) => a,
+            Addr::V6(a) => a,
+        }
+    }
+
+    /// An address from its bytes: 4 for IPv4, 16 for IPv6.
+    pub(crate) fn from_bytes(b: &[u8]) -> Option<Self> {
+        match b.len() {
+            4 => Some(Addr::V4([b[0], b[1], b[2], b[3]])),
+            16 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(b);
+                Some(Addr::V6(a))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Hash of a session key (client address, ID), mixed with a random `seed`
+/// so that remote clients cannot aim at one hash chain.
+pub(crate) fn session_hash(client: &Addr, id: u16, seed: u32) -> u32 {
+    // FNV-1a over the bytes, then murmur3's finaliser for avalanche.
+    let mut h = 0x811c_9dc5u32 ^ seed;
+    for &b in client.bytes().iter().chain(id.to_ne_bytes().iter()) {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
 /// Where the fields of an ID-carrying TCP segment are, from the network header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tagged {

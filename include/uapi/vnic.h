@@ -34,9 +34,42 @@ enum {
 	IFLA_VNIC_RELAY_TAGGED,		/* u64: TCP segments seen carrying an ID */
 	IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,	/* u64: dropped, ID not registered */
 	IFLA_VNIC_RELAY_DROP_MALFORMED,	/* u64: dropped, ID on broken headers */
+	IFLA_VNIC_RELAY_GRANTED,	/* u64: tagged segments with a session */
+	IFLA_VNIC_RELAY_DROP_NOT_GRANTED,	/* u64: dropped, ID registered for another client */
+	IFLA_VNIC_RELAY_DROP_URG_SET,	/* u64: dropped, a session's ID on a segment with URG set */
+	IFLA_VNIC_RELAY_SESSIONS,	/* u32: sessions in the table */
 	__IFLA_VNIC_RELAY_MAX,
 };
 
 #define IFLA_VNIC_RELAY_MAX (__IFLA_VNIC_RELAY_MAX - 1)
+
+/*
+ * Generic netlink family "vnic": the session table of each relay. A session
+ * lets a client address use an ID on a relay, delivering to one vNIC.
+ * Every attribute is validated strictly; errors carry an extack message.
+ */
+#define VNIC_GENL_NAME "vnic"
+#define VNIC_GENL_VERSION 1
+#define VNIC_GENL_MCGRP_EVENTS "events"
+
+enum {
+	VNIC_CMD_UNSPEC,
+	VNIC_CMD_SESSION_ADD,	/* do, admin: RELAY, CLIENT, ID, VNIC; event */
+	VNIC_CMD_SESSION_DEL,	/* do, admin: RELAY, CLIENT, ID; event */
+	VNIC_CMD_SESSION_GET,	/* dump: RELAY; one message per session */
+	__VNIC_CMD_MAX,
+};
+
+enum {
+	VNIC_A_UNSPEC,
+	VNIC_A_PAD,
+	VNIC_A_RELAY,		/* u32: ifindex of the relay */
+	VNIC_A_VNIC,		/* u32: ifindex of the vNIC sessions deliver to */
+	VNIC_A_CLIENT,		/* binary: client IPv4 (4 bytes) or IPv6 (16) address */
+	VNIC_A_ID,		/* u16: the ID, 1..65535 */
+	__VNIC_A_MAX,
+};
+
+#define VNIC_A_MAX (__VNIC_A_MAX - 1)
 
 #endif /* _UAPI_VNIC_H */

@@ -5,8 +5,10 @@
 
 use super::driver::Driver;
 use super::private::PrivSlot;
+use super::rcu_map::Rtnl;
 use crate::bindings;
 use core::marker::PhantomData;
+use kernel::str::CStr;
 use kernel::types::Opaque;
 
 /// Offload features (`NETIF_F_*`), as a bit set.
@@ -92,6 +94,33 @@ impl<T: Driver> Device<T> {
         // SAFETY: `Self` is a transparent wrapper of `net_device`; validity
         // for `'a` is the caller's promise.
         unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// The device of this kind with interface index `ifindex` in `net`.
+    pub(crate) fn find<'a>(_rtnl: &'a Rtnl, net: *mut bindings::net, ifindex: u32) -> Option<&'a Self> {
+        let index = i32::try_from(ifindex).ok()?;
+        // SAFETY: RTNL is held (token), `net` is the live namespace of the
+        // current request.
+        let dev = unsafe { bindings::__dev_get_by_index(net, index) };
+        // SAFETY: a non-null result is a registered device, stable under RTNL;
+        // its `rtnl_link_ops` and their `kind` are static data.
+        let kind = unsafe {
+            let ops = dev.as_ref()?.rtnl_link_ops;
+            CStr::from_char_ptr(ops.as_ref()?.kind.cast())
+        };
+        if kind.as_bytes() != T::KIND.as_bytes() {
+            return None;
+        }
+        // SAFETY: the device is of kind `T::KIND`, so it was made by
+        // `Registration<T>` (kinds are unique), and RTNL keeps it registered
+        // for `'a`.
+        Some(unsafe { Self::from_raw(dev) })
+    }
+
+    /// The device's interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: a live device; plain data.
+        unsafe { (*self.as_raw()).ifindex }
     }
 
     pub(super) fn as_raw(&self) -> *mut bindings::net_device {

@@ -7,11 +7,11 @@
 use super::device::{Device, Setup};
 use super::link::{AttrKind, ExtAck, LinkAttrs, LinkInfoMsg};
 use super::private::PrivSlot;
+use super::rcu_map::RcuRead;
 use super::rx::RxResult;
 use super::skb::SkBuff;
 use crate::bindings;
 use core::ffi::c_int;
-use kernel::error::Error;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -54,7 +54,7 @@ pub(crate) trait Driver: Sized + 'static {
 
     /// A frame received on the lower device this device is attached to
     /// ([`Device::attach_rx`]). Runs in softirq context under RCU.
-    fn rx(_dev: &Device<Self>, skb: SkBuff) -> RxResult {
+    fn rx(_dev: &Device<Self>, skb: SkBuff, _rcu: &RcuRead) -> RxResult {
         RxResult::Pass(skb)
     }
 
@@ -267,7 +267,7 @@ fn validate_address(attrs: &LinkAttrs<'_>, ack: &mut ExtAck) -> Result {
     // SAFETY: `bytes` holds ETH_ALEN bytes, as `is_valid_ether_addr` reads.
     if !unsafe { bindings::vnic_is_valid_ether_addr(bytes.as_ptr()) } {
         ack.message_at(attr, kernel::c_str!("vnic: the MAC address must be unicast and not zero"));
-        return Err(Error::from_errno(-(bindings::EADDRNOTAVAIL as i32)));
+        return Err(super::errno(bindings::EADDRNOTAVAIL));
     }
     Ok(())
 }

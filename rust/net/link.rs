@@ -20,14 +20,35 @@ use kernel::types::Opaque;
 pub(crate) enum AttrKind {
     /// A 16-bit unsigned integer in host byte order.
     U16,
+    /// A 32-bit unsigned integer in host byte order.
+    U32,
+    /// Bytes, at most this many.
+    Binary(u16),
 }
 
-impl AttrKind {
-    fn nla_type(self) -> u8 {
-        match self {
-            AttrKind::U16 => bindings::NLA_U16 as u8,
+/// Builds a netlink policy with `max + 1` entries from `spec`; strict from
+/// the first attribute on (a new interface has no legacy users).
+pub(super) fn build_policy(max: u16, spec: &[(u16, AttrKind)]) -> Result<KVec<bindings::nla_policy>> {
+    let n = usize::from(max) + 1;
+    let mut policy = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        policy.push(bindings::nla_policy::default(), GFP_KERNEL)?;
+    }
+    for &(ty, kind) in spec {
+        let slot = policy.get_mut(usize::from(ty)).ok_or(EINVAL)?;
+        match kind {
+            AttrKind::U16 => slot.type_ = bindings::NLA_U16 as u8,
+            AttrKind::U32 => slot.type_ = bindings::NLA_U32 as u8,
+            AttrKind::Binary(len) => {
+                slot.type_ = bindings::NLA_BINARY as u8;
+                slot.len = len;
+            }
         }
     }
+    if let Some(first) = policy.first_mut() {
+        first.__bindgen_anon_1.strict_start_type = 1;
+    }
+    Ok(policy)
 }
 
 /// Space a netlink attribute with `payload` bytes takes (`nla_total_size()`).
@@ -41,6 +62,14 @@ pub(crate) const fn nla_total_size(payload: usize) -> usize {
 pub(crate) struct Attr<'a>(&'a bindings::nlattr);
 
 impl<'a> Attr<'a> {
+    /// # Safety
+    ///
+    /// `nla` is null or a validated attribute valid for `'a`.
+    pub(super) unsafe fn from_raw(nla: *const bindings::nlattr) -> Option<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { nla.as_ref() }.map(Attr)
+    }
+
     /// The payload bytes.
     pub(crate) fn bytes(&self) -> &'a [u8] {
         let nla: *const bindings::nlattr = self.0;
@@ -57,6 +86,12 @@ impl<'a> Attr<'a> {
     pub(crate) fn u16(&self) -> Option<u16> {
         let b: [u8; 2] = self.bytes().try_into().ok()?;
         Some(u16::from_ne_bytes(b))
+    }
+
+    /// The payload as a `u32`; `None` if it is not exactly four bytes.
+    pub(crate) fn u32(&self) -> Option<u32> {
+        let b: [u8; 4] = self.bytes().try_into().ok()?;
+        Some(u32::from_ne_bytes(b))
     }
 }
 
@@ -175,6 +210,14 @@ impl LinkInfoMsg {
         to_result(unsafe { bindings::vnic_nla_put_u64(self.0, ty, value, pad) })
     }
 
+    /// Appends a `u32` attribute; `EMSGSIZE` if the message is full.
+    pub(crate) fn put_u32(&mut self, ty: u32, value: u32) -> Result {
+        let ty = i32::try_from(ty).map_err(|_| EINVAL)?;
+        let b = value.to_ne_bytes();
+        // SAFETY: `self.0` is the message being filled (`new`); `b` is 4 bytes.
+        to_result(unsafe { bindings::nla_put(self.0, ty, 4, b.as_ptr().cast()) })
+    }
+
     /// Appends a `u16` attribute; `EMSGSIZE` if the message is full.
     pub(crate) fn put_u16(&mut self, ty: u32, value: u16) -> Result {
         let ty = i32::try_from(ty).map_err(|_| EINVAL)?;
@@ -195,20 +238,7 @@ pub(crate) struct Registration<T: Driver> {
 impl<T: Driver> Registration<T> {
     /// Registers link kind `T::KIND` (`ip link add ... type KIND`).
     pub(crate) fn register() -> Result<Self> {
-        let n = usize::from(T::MAX_ATTR) + 1;
-        let mut policy = KVec::with_capacity(n, GFP_KERNEL)?;
-        for _ in 0..n {
-            policy.push(bindings::nla_policy::default(), GFP_KERNEL)?;
-        }
-        for &(ty, kind) in T::POLICY {
-            let slot = policy.get_mut(usize::from(ty)).ok_or(EINVAL)?;
-            slot.type_ = kind.nla_type();
-        }
-        // A new kind has no legacy users: validate every attribute strictly
-        // (exact lengths, no trailing data), as `strict_start_type` asks.
-        if let Some(first) = policy.first_mut() {
-            first.__bindgen_anon_1.strict_start_type = 1;
-        }
+        let policy = build_policy(T::MAX_ATTR, T::POLICY)?;
 
         let ops = bindings::rtnl_link_ops {
             kind: T::KIND.as_char_ptr().cast(),
@@ -258,6 +288,8 @@ impl<T: Driver> Drop for Registration<T> {
         // SAFETY: registered in `register`; with every device of the kind
         // gone, the notifier has nothing left to act on.
         unsafe { bindings::unregister_netdevice_notifier(self.notifier.get()) };
+        // Entries freed with call_rcu run code of this module: wait for them.
+        super::rcu_map::barrier();
     }
 }
 

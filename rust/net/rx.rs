@@ -7,6 +7,7 @@
 use super::device::Device;
 use super::driver::Driver;
 use super::lower::LowerDev;
+use super::rcu_map::RcuRead;
 use super::skb::SkBuff;
 use crate::bindings;
 use core::ffi::{c_int, c_ulong, c_void};
@@ -73,7 +74,9 @@ unsafe extern "C" fn rx_handler<T: Driver>(pskb: *mut *mut bindings::sk_buff) ->
     let Some(skb) = (unsafe { SkBuff::from_raw(raw) }) else {
         return bindings::rx_handler_result_RX_HANDLER_CONSUMED;
     };
-    match T::rx(dev, skb) {
+    // SAFETY: receive handlers run inside the receive path's RCU section.
+    let rcu = unsafe { RcuRead::assume() };
+    match T::rx(dev, skb, &rcu) {
         RxResult::Pass(skb) => {
             // SAFETY: hand the (possibly reallocated) buffer back to the core.
             unsafe { *pskb = skb.into_raw() };

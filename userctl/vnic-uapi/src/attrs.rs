@@ -3,8 +3,9 @@
 //! padded to 4 bytes), in host byte order.
 
 use crate::{
-    IFLA_VNIC_ID, IFLA_VNIC_MAX, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
-    IFLA_VNIC_RELAY_TAGGED,
+    IFLA_VNIC_ID, IFLA_VNIC_MAX, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED,
+    IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED,
+    IFLA_VNIC_RELAY_SESSIONS, IFLA_VNIC_RELAY_TAGGED,
 };
 
 /// One vnic link attribute.
@@ -23,6 +24,9 @@ pub enum UapiError {
     /// An attribute has the wrong payload size for its type.
     #[error("vnic attribute {kind} has {len} payload bytes, expected {want}")]
     BadLength { kind: u16, len: usize, want: usize },
+    /// A message lacks a required attribute.
+    #[error("{0}")]
+    Missing(&'static str),
 }
 
 const NLA_HDRLEN: usize = 4;
@@ -31,7 +35,7 @@ fn align4(n: usize) -> usize {
     (n + 3) & !3
 }
 
-fn put(out: &mut Vec<u8>, kind: u16, payload: &[u8]) {
+pub(crate) fn put(out: &mut Vec<u8>, kind: u16, payload: &[u8]) {
     let len = (NLA_HDRLEN + payload.len()) as u16;
     out.extend_from_slice(&len.to_ne_bytes());
     out.extend_from_slice(&kind.to_ne_bytes());
@@ -51,7 +55,7 @@ pub fn encode_info_data(attrs: &[LinkAttr]) -> Vec<u8> {
 }
 
 /// Walks the attributes of a payload, calling `f(kind, payload)` for each.
-fn walk(mut bytes: &[u8], mut f: impl FnMut(u16, &[u8]) -> Result<(), UapiError>) -> Result<(), UapiError> {
+pub(crate) fn walk(mut bytes: &[u8], mut f: impl FnMut(u16, &[u8]) -> Result<(), UapiError>) -> Result<(), UapiError> {
     let total = bytes.len();
     while !bytes.is_empty() {
         let at = total - bytes.len();
@@ -91,10 +95,18 @@ pub fn decode_info_data(bytes: &[u8]) -> Result<Vec<LinkAttr>, UapiError> {
 /// Per-reason counters a relay reports.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RelayCounters {
+    /// Sessions in the relay's table.
+    pub sessions: u32,
     /// TCP segments seen carrying an ID.
     pub tagged: u64,
+    /// Tagged segments with a session.
+    pub granted: u64,
     /// Dropped: the ID is not registered.
     pub drop_unknown_id: u64,
+    /// Dropped: the ID is registered for another client.
+    pub drop_not_granted: u64,
+    /// Dropped: a session's ID on a segment with URG set.
+    pub drop_urg_set: u64,
     /// Dropped: an ID on broken headers.
     pub drop_malformed: u64,
 }
@@ -103,9 +115,16 @@ pub struct RelayCounters {
 pub fn decode_relay_info_data(bytes: &[u8]) -> Result<RelayCounters, UapiError> {
     let mut c = RelayCounters::default();
     walk(bytes, |kind, payload| {
+        if kind == IFLA_VNIC_RELAY_SESSIONS {
+            c.sessions = u32::from_ne_bytes(fixed(kind, payload)?);
+            return Ok(());
+        }
         let slot = match kind {
             IFLA_VNIC_RELAY_TAGGED => &mut c.tagged,
+            IFLA_VNIC_RELAY_GRANTED => &mut c.granted,
             IFLA_VNIC_RELAY_DROP_UNKNOWN_ID => &mut c.drop_unknown_id,
+            IFLA_VNIC_RELAY_DROP_NOT_GRANTED => &mut c.drop_not_granted,
+            IFLA_VNIC_RELAY_DROP_URG_SET => &mut c.drop_urg_set,
             IFLA_VNIC_RELAY_DROP_MALFORMED => &mut c.drop_malformed,
             _ => return Ok(()),
         };

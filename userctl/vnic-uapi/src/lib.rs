@@ -3,6 +3,7 @@
 //! with the encoding of the link kind's `IFLA_INFO_DATA` attributes.
 
 mod attrs;
+pub mod genl;
 
 pub use attrs::{decode_info_data, decode_relay_info_data, encode_info_data, LinkAttr, RelayCounters, UapiError};
 
@@ -25,6 +26,14 @@ pub const IFLA_VNIC_RELAY_TAGGED: u16 = 2;
 pub const IFLA_VNIC_RELAY_DROP_UNKNOWN_ID: u16 = 3;
 /// `IFLA_VNIC_RELAY_DROP_MALFORMED`: u64, dropped because the headers are broken.
 pub const IFLA_VNIC_RELAY_DROP_MALFORMED: u16 = 4;
+/// `IFLA_VNIC_RELAY_GRANTED`: u64, tagged segments with a session.
+pub const IFLA_VNIC_RELAY_GRANTED: u16 = 5;
+/// `IFLA_VNIC_RELAY_DROP_NOT_GRANTED`: u64, dropped, ID registered for another client.
+pub const IFLA_VNIC_RELAY_DROP_NOT_GRANTED: u16 = 6;
+/// `IFLA_VNIC_RELAY_DROP_URG_SET`: u64, dropped, a session's ID with URG set.
+pub const IFLA_VNIC_RELAY_DROP_URG_SET: u16 = 7;
+/// `IFLA_VNIC_RELAY_SESSIONS`: u32, sessions in the table.
+pub const IFLA_VNIC_RELAY_SESSIONS: u16 = 8;
 
 #[cfg(test)]
 mod header_tests {
@@ -59,5 +68,21 @@ mod header_tests {
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_TAGGED"), IFLA_VNIC_RELAY_TAGGED);
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_UNKNOWN_ID"), IFLA_VNIC_RELAY_DROP_UNKNOWN_ID);
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_MALFORMED"), IFLA_VNIC_RELAY_DROP_MALFORMED);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_GRANTED"), IFLA_VNIC_RELAY_GRANTED);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_NOT_GRANTED"), IFLA_VNIC_RELAY_DROP_NOT_GRANTED);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_URG_SET"), IFLA_VNIC_RELAY_DROP_URG_SET);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_SESSIONS"), IFLA_VNIC_RELAY_SESSIONS);
+        use genl::*;
+        assert!(HEADER.contains(&format!("#define VNIC_GENL_NAME \"{GENL_NAME}\"")));
+        assert!(HEADER.contains(&format!("#define VNIC_GENL_VERSION {GENL_VERSION}")));
+        assert!(HEADER.contains(&format!("#define VNIC_GENL_MCGRP_EVENTS \"{GENL_MCGRP_EVENTS}\"")));
+        assert_eq!(enum_value_in(3, "VNIC_CMD_SESSION_ADD"), u16::from(CMD_SESSION_ADD));
+        assert_eq!(enum_value_in(3, "VNIC_CMD_SESSION_DEL"), u16::from(CMD_SESSION_DEL));
+        assert_eq!(enum_value_in(3, "VNIC_CMD_SESSION_GET"), u16::from(CMD_SESSION_GET));
+        assert_eq!(enum_value_in(4, "VNIC_A_PAD"), A_PAD);
+        assert_eq!(enum_value_in(4, "VNIC_A_RELAY"), A_RELAY);
+        assert_eq!(enum_value_in(4, "VNIC_A_VNIC"), A_VNIC);
+        assert_eq!(enum_value_in(4, "VNIC_A_CLIENT"), A_CLIENT);
+        assert_eq!(enum_value_in(4, "VNIC_A_ID"), A_ID);
     }
 }

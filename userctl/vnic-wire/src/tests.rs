@@ -107,3 +107,23 @@ fn classify_never_panics_on_arbitrary_bytes() {
         }
     }
 }
+
+#[test]
+fn session_hash_spreads_a_full_table_over_the_buckets() {
+    use crate::wire::session_hash;
+    // 65,535 sessions (the per-relay maximum) from one /16 into 16,384
+    // buckets, as the relay sizes its table: chains stay short.
+    let mut load = vec![0u32; 16384];
+    for i in 0..65535u32 {
+        let client = Addr::V4([10, 1, (i >> 8) as u8, i as u8]);
+        let id = (i % 7 + 1) as u16;
+        load[(session_hash(&client, id, 0x1234_5678) & 16383) as usize] += 1;
+    }
+    let max = *load.iter().max().unwrap();
+    assert!(max <= 16, "longest chain {max}");
+    // The seed changes the placement.
+    let a = Addr::V6([0xfd; 16]);
+    assert_ne!(session_hash(&a, 1, 1), session_hash(&a, 1, 2));
+    assert_eq!(Addr::from_bytes(&[1, 2, 3, 4]), Some(Addr::V4([1, 2, 3, 4])));
+    assert_eq!(Addr::from_bytes(&[1, 2, 3]), None);
+}

@@ -20,6 +20,48 @@ pub enum Command {
     /// Create, delete and list vNICs and relay-vNICs.
     #[command(subcommand)]
     Link(LinkCommand),
+    /// Add, delete and list the sessions of a relay: which client may use
+    /// which ID, delivered to which vNIC.
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+/// `vnicctl session ...`
+#[derive(Subcommand, Debug)]
+pub enum SessionCommand {
+    /// Let CLIENT use ID on RELAY, delivered to VNIC.
+    Add {
+        /// The relay-vNIC.
+        #[arg(long)]
+        relay: String,
+        /// The vNIC the client's segments go to.
+        #[arg(long)]
+        vnic: String,
+        /// The client's IPv4 or IPv6 address.
+        #[arg(long)]
+        client: std::net::IpAddr,
+        /// The ID, 1..65535.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        id: u16,
+    },
+    /// Remove a session.
+    Del {
+        /// The relay-vNIC.
+        #[arg(long)]
+        relay: String,
+        /// The client's address.
+        #[arg(long)]
+        client: std::net::IpAddr,
+        /// The ID.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        id: u16,
+    },
+    /// List the sessions of a relay.
+    Show {
+        /// The relay-vNIC.
+        #[arg(long)]
+        relay: String,
+    },
 }
 
 /// `vnicctl link ...`

@@ -4,7 +4,9 @@
 mod cli;
 mod error;
 mod extack;
+mod genl;
 mod model;
+mod session;
 mod parse;
 mod rtnl;
 
@@ -66,6 +68,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let h = rtnl::connect()?;
             rtnl::del(&h, &name).await
         }
+        Command::Session(cmd) => session::run(cmd, cli.json),
         Command::Link(LinkCommand::Show { name }) => {
             if let Some(n) = &name {
                 parse::ifname(n)?;

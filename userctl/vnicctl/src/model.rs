@@ -67,8 +67,8 @@ impl VnicLink {
         }
         if let Some(r) = &self.counters {
             s += &format!(
-                "    overlay: {} tagged; dropped: {} unknown id, {} malformed\n",
-                r.tagged, r.drop_unknown_id, r.drop_malformed
+                "    overlay: {} sessions, {} tagged, {} granted; dropped: {} unknown id, {} not granted, {} urg set, {} malformed\n",
+                r.sessions, r.tagged, r.granted, r.drop_unknown_id, r.drop_not_granted, r.drop_urg_set, r.drop_malformed
             );
         }
         let c = &self.stats;
@@ -118,10 +118,13 @@ mod tests {
         r.kind = "vnic-relay".into();
         r.pnic = Some("eth0".into());
         r.id = None;
-        r.counters = Some(RelayCounters { tagged: 4, drop_unknown_id: 3, drop_malformed: 1 });
+        r.counters = Some(RelayCounters { tagged: 4, drop_unknown_id: 3, drop_malformed: 1, ..Default::default() });
         let t = r.to_text();
         assert!(t.starts_with("relay0: vnic-relay on eth0 state unknown"), "{t}");
-        assert!(t.contains("overlay: 4 tagged; dropped: 3 unknown id, 1 malformed"), "{t}");
+        assert!(
+            t.contains("overlay: 0 sessions, 4 tagged, 0 granted; dropped: 3 unknown id, 0 not granted, 0 urg set, 1 malformed"),
+            "{t}"
+        );
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["counters"]["drop_unknown_id"], 3);
         assert_eq!(v["pnic"], "eth0");

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The generic netlink family `vnic` (see include/uapi/vnic.h): add, remove
+//! and list the sessions of a relay. Requests are checked attribute by
+//! attribute and refused with an extack message that says what is wrong.
+
+use crate::bindings::{
+    VNIC_A_CLIENT, VNIC_A_ID, VNIC_A_RELAY, VNIC_A_VNIC, VNIC_CMD_SESSION_ADD, VNIC_CMD_SESSION_DEL,
+    VNIC_CMD_SESSION_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EOPNOTSUPP,
+};
+use crate::net::{errno, Attr, AttrKind, Device, Dump, ExtAck, Family, GenlMsg, OpSpec, Request, Rtnl};
+use crate::relay::Relay;
+use crate::session::{Session, SessionKey};
+use crate::vnic::Vnic;
+use crate::wire::Addr;
+use kernel::c_str;
+use kernel::prelude::*;
+
+/// The `vnic` family.
+pub(crate) struct Control;
+
+const A_RELAY: u16 = VNIC_A_RELAY as u16;
+const A_VNIC: u16 = VNIC_A_VNIC as u16;
+const A_CLIENT: u16 = VNIC_A_CLIENT as u16;
+const A_ID: u16 = VNIC_A_ID as u16;
+const SESSION_ADD: u8 = VNIC_CMD_SESSION_ADD as u8;
+const SESSION_DEL: u8 = VNIC_CMD_SESSION_DEL as u8;
+const SESSION_GET: u8 = VNIC_CMD_SESSION_GET as u8;
+
+impl Family for Control {
+    const NAME: &'static CStr = c_str!("vnic");
+    const VERSION: u32 = VNIC_GENL_VERSION;
+    const MAX_ATTR: u16 = (__VNIC_A_MAX - 1) as u16;
+    const POLICY: &'static [(u16, AttrKind)] = &[
+        (A_RELAY, AttrKind::U32),
+        (A_VNIC, AttrKind::U32),
+        (A_CLIENT, AttrKind::Binary(16)),
+        (A_ID, AttrKind::U16),
+    ];
+    const OPS: &'static [OpSpec] = &[
+        OpSpec { cmd: SESSION_ADD, dump: false, admin: true },
+        OpSpec { cmd: SESSION_DEL, dump: false, admin: true },
+        OpSpec { cmd: SESSION_GET, dump: true, admin: false },
+    ];
+    const MCGRP: &'static CStr = c_str!("events");
+
+    fn doit(cmd: u8, req: &mut Request<'_>) -> Result {
+        let mut ack = req.extack();
+        let relay = relay(req.rtnl(), req.net(), req.attr(A_RELAY), &mut ack)?;
+        let key = session_key(req.attr(A_CLIENT), req.attr(A_ID), &mut ack)?;
+        let sessions = &relay.private().sessions;
+        let session = match cmd {
+            SESSION_ADD => {
+                let Some(vnic) = req.attr(A_VNIC).and_then(|a| a.u32()) else {
+                    ack.message(c_str!("vnic: VNIC_A_VNIC (the vNIC's ifindex) is required"));
+                    return Err(EINVAL);
+                };
+                if Device::<Vnic>::find(req.rtnl(), req.net(), vnic).is_none() {
+                    ack.message(c_str!("vnic: VNIC_A_VNIC names no vNIC in this namespace"));
+                    return Err(ENODEV);
+                }
+                let s = Session { vnic: vnic as i32 };
+                sessions.add(req.rtnl(), key, s).inspect_err(|e| {
+                    if *e == EEXIST {
+                        ack.message(c_str!("vnic: this client already has a session with this ID"));
+                    } else if *e == ENOSPC {
+                        ack.message(c_str!("vnic: the relay's session table is full (65535 sessions)"));
+                    }
+                })?;
+                s
+            }
+            SESSION_DEL => sessions.remove(req.rtnl(), &key).inspect_err(|_| {
+                ack.message(c_str!("vnic: no session for this client and ID on this relay"));
+            })?,
+            _ => return Err(errno(EOPNOTSUPP)),
+        };
+        let relay_index = relay.ifindex() as u32;
+        // Listeners learn of the change; a full event buffer is not the
+        // requester's failure.
+        let _ = req.notify(cmd, |m| put_session(m, relay_index, &key, &session));
+        Ok(())
+    }
+
+    fn dumpit(cmd: u8, dump: &mut Dump<'_>) -> Result {
+        if cmd != SESSION_GET {
+            return Err(errno(EOPNOTSUPP));
+        }
+        let mut ack = dump.extack();
+        let relay = relay(dump.rtnl(), dump.net(), dump.attr(A_RELAY), &mut ack)?;
+        let relay_index = relay.ifindex() as u32;
+        let start = dump.cursor();
+        let mut index = 0u64;
+        let mut result = Ok(());
+        relay.private().sessions.for_each(dump.rtnl(), |key, s| {
+            if index >= start {
+                match dump.message(SESSION_GET, |m| put_session(m, relay_index, key, s)) {
+                    Ok(true) => {}
+                    Ok(false) => return false,
+                    Err(e) => {
+                        result = Err(e);
+                        return false;
+                    }
+                }
+            }
+            index += 1;
+            true
+        });
+        dump.set_cursor(index);
+        result
+    }
+}
+
+fn relay<'a>(
+    rtnl: &'a Rtnl,
+    net: *mut crate::bindings::net,
+    attr: Option<Attr<'_>>,
+    ack: &mut ExtAck,
+) -> Result<&'a Device<Relay>> {
+    let Some(ifindex) = attr.and_then(|a| a.u32()) else {
+        ack.message(c_str!("vnic: VNIC_A_RELAY (the relay's ifindex) is required"));
+        return Err(EINVAL);
+    };
+    Device::<Relay>::find(rtnl, net, ifindex).ok_or_else(|| {
+        ack.message(c_str!("vnic: VNIC_A_RELAY names no relay in this namespace"));
+        ENODEV
+    })
+}
+
+fn session_key(client: Option<Attr<'_>>, id: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<SessionKey> {
+    let Some(client) = client else {
+        ack.message(c_str!("vnic: VNIC_A_CLIENT (the client's address) is required"));
+        return Err(EINVAL);
+    };
+    let Some(addr) = Addr::from_bytes(client.bytes()) else {
+        ack.message_at(client, c_str!("vnic: a client address has 4 (IPv4) or 16 (IPv6) bytes"));
+        return Err(EINVAL);
+    };
+    match id.map(|a| (a, a.u16())) {
+        None => {
+            ack.message(c_str!("vnic: VNIC_A_ID is required"));
+            Err(EINVAL)
+        }
+        Some((a, None | Some(0))) => {
+            ack.message_at(a, c_str!("vnic: ID 0 is reserved; use 1..65535"));
+            Err(EINVAL)
+        }
+        Some((_, Some(id))) => Ok(SessionKey { client: addr, id }),
+    }
+}
+
+fn put_session(m: &mut GenlMsg, relay: u32, key: &SessionKey, s: &Session) -> Result {
+    m.put_u32(A_RELAY, relay)?;
+    m.put_u32(A_VNIC, s.vnic as u32)?;
+    m.put_bytes(A_CLIENT, key.client.bytes())?;
+    m.put_u16(A_ID, key.id)
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`RcuMap`]: a hash map for the fast path. Lookups are lock-free under RCU
+//! (the receive path already runs in an RCU read-side section); writers are
+//! serialised by RTNL. Removed entries are freed after a grace period.
+
+use crate::bindings;
+use core::marker::PhantomData;
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::{Acquire, Relaxed, Release}};
+use kernel::prelude::*;
+
+/// Proof that RTNL is held: only the layer makes one, in callbacks that run
+/// under RTNL or after taking it.
+pub(crate) struct Rtnl(PhantomData<*mut ()>);
+
+impl Rtnl {
+    /// # Safety
+    ///
+    /// RTNL is held for the lifetime of the token.
+    pub(super) unsafe fn assume() -> Self {
+        Self(PhantomData)
+    }
+
+    /// Runs `f` with RTNL taken. Sleeps: process context only.
+    pub(crate) fn with<R>(f: impl FnOnce(&Rtnl) -> R) -> R {
+        // SAFETY: plain mutex lock, released below.
+        unsafe { bindings::rtnl_lock() };
+        // SAFETY: RTNL is held until `rtnl_unlock`.
+        let r = f(&unsafe { Self::assume() });
+        // SAFETY: taken above.
+        unsafe { bindings::rtnl_unlock() };
+        r
+    }
+}
+
+/// Proof of an RCU read-side critical section.
+pub(crate) struct RcuRead(PhantomData<*mut ()>);
+
+impl RcuRead {
+    /// # Safety
+    ///
+    /// The caller is inside an RCU read-side critical section for the
+    /// lifetime of the token.
+    pub(super) unsafe fn assume() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// A key of an [`RcuMap`].
+pub(crate) trait MapKey: Copy + Eq + Send + Sync + 'static {
+    /// A hash of the key, mixed with the map's random `seed`.
+    fn hash(&self, seed: u32) -> u32;
+}
+
+#[repr(C)]
+struct Node<K, V> {
+    // First field: `free_node` gets a pointer to it back from call_rcu.
+    rcu: bindings::callback_head,
+    next: AtomicPtr<Node<K, V>>,
+    key: K,
+    value: V,
+}
+
+/// A fixed-size chained hash map with at most `max` entries.
+pub(crate) struct RcuMap<K: MapKey, V: Copy + Send + Sync + 'static> {
+    buckets: KVec<AtomicPtr<Node<K, V>>>,
+    seed: u32,
+    len: AtomicUsize,
+    max: usize,
+}
+
+impl<K: MapKey, V: Copy + Send + Sync + 'static> RcuMap<K, V> {
+    /// An empty map with `buckets` chains (a power of two) and room for
+    /// `max` entries.
+    pub(crate) fn new(buckets: usize, max: usize) -> Result<Self> {
+        if !buckets.is_power_of_two() {
+            return Err(EINVAL);
+        }
+        let mut v = KVec::with_capacity(buckets, GFP_KERNEL)?;
+        for _ in 0..buckets {
+            v.push(AtomicPtr::new(null_mut()), GFP_KERNEL)?;
+        }
+        // SAFETY: plain call, no preconditions.
+        let seed = unsafe { bindings::get_random_u32() };
+        Ok(Self { buckets: v, seed, len: AtomicUsize::new(0), max })
+    }
+
+    fn bucket(&self, key: &K) -> &AtomicPtr<Node<K, V>> {
+        let i = key.hash(self.seed) as usize & (self.buckets.len() - 1);
+        &self.buckets[i]
+    }
+
+    /// Number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Relaxed)
+    }
+
+    /// The value for `key`: lock-free, O(1) on average.
+    pub(crate) fn get(&self, _rcu: &RcuRead, key: &K) -> Option<V> {
+        let mut p = self.bucket(key).load(Acquire);
+        // SAFETY: nodes reachable from a bucket are live until a grace period
+        // after they are unlinked, and we are in a read-side section.
+        while let Some(node) = unsafe { p.as_ref() } {
+            if node.key == *key {
+                return Some(node.value);
+            }
+            p = node.next.load(Acquire);
+        }
+        None
+    }
+
+    /// The value for `key`, for writers.
+    pub(crate) fn get_locked(&self, _rtnl: &Rtnl, key: &K) -> Option<V> {
+        // SAFETY: with RTNL held no writer unlinks or frees nodes, so the
+        // chain is stable, as under RCU.
+        self.get(&unsafe { RcuRead::assume() }, key)
+    }
+
+    /// Adds `key`; `EEXIST` if present, `ENOSPC` when the map is full.
+    pub(crate) fn insert(&self, _rtnl: &Rtnl, key: K, value: V) -> Result {
+        if self.get_locked(_rtnl, &key).is_some() {
+            return Err(EEXIST);
+        }
+        if self.len() >= self.max {
+            return Err(ENOSPC);
+        }
+        let head = self.bucket(&key);
+        let node = KBox::new(
+            Node {
+                rcu: bindings::callback_head::default(),
+                next: AtomicPtr::new(head.load(Relaxed)),
+                key,
+                value,
+            },
+            GFP_KERNEL,
+        )?;
+        // Publish: readers see a fully initialised node (release store).
+        head.store(KBox::into_raw(node), Release);
+        self.len.fetch_add(1, Relaxed);
+        Ok(())
+    }
+
+    /// Removes `key`, returning its value; the entry is freed after the
+    /// readers that may still see it are done.
+    pub(crate) fn remove(&self, _rtnl: &Rtnl, key: &K) -> Option<V> {
+        let mut link = self.bucket(key);
+        loop {
+            let p = link.load(Relaxed);
+            // SAFETY: writers are serialised by RTNL; nodes in the chain are
+            // live.
+            let node = unsafe { p.as_ref() }?;
+            if node.key == *key {
+                link.store(node.next.load(Relaxed), Release);
+                self.len.fetch_sub(1, Relaxed);
+                let value = node.value;
+                // SAFETY: the node is unlinked; `free_node` frees it once
+                // every reader that might hold it has left its section.
+                unsafe { bindings::call_rcu(p.cast(), Some(free_node::<K, V>)) };
+                return Some(value);
+            }
+            link = &node.next;
+        }
+    }
+
+    /// Calls `f` on each entry, in no particular order, until it returns
+    /// false.
+    pub(crate) fn for_each(&self, _rtnl: &Rtnl, mut f: impl FnMut(&K, &V) -> bool) {
+        for head in self.buckets.iter() {
+            let mut p = head.load(Relaxed);
+            // SAFETY: RTNL keeps the chains stable (no writer runs).
+            while let Some(node) = unsafe { p.as_ref() } {
+                if !f(&node.key, &node.value) {
+                    return;
+                }
+                p = node.next.load(Relaxed);
+            }
+        }
+    }
+}
+
+impl<K: MapKey, V: Copy + Send + Sync + 'static> Drop for RcuMap<K, V> {
+    fn drop(&mut self) {
+        // Readers still inside a section may hold nodes: wait them out.
+        // SAFETY: drop runs in process context (a device destructor).
+        unsafe { bindings::synchronize_rcu() };
+        for head in self.buckets.iter() {
+            let mut p = head.swap(null_mut(), Relaxed);
+            while !p.is_null() {
+                // SAFETY: the map is unreachable (`&mut self`) and no reader
+                // is left; every node came from `KBox::into_raw`.
+                let node = unsafe { KBox::from_raw(p) };
+                p = node.next.load(Relaxed);
+            }
+        }
+    }
+}
+
+unsafe extern "C" fn free_node<K: MapKey, V: Copy + Send + Sync + 'static>(head: *mut bindings::callback_head) {
+    // SAFETY: `head` is the first field of a `Node<K, V>` made by
+    // `KBox::into_raw` and unlinked in `remove`; the grace period is over.
+    drop(unsafe { KBox::from_raw(head.cast::<Node<K, V>>()) });
+}
+
+/// Waits until every `call_rcu` callback queued so far has run (module exit).
+pub(super) fn barrier() {
+    // SAFETY: process context (module exit).
+    unsafe { bindings::rcu_barrier() }
+}
+

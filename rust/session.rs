@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The session table of a relay: which client may use which ID, and the
+//! vNIC its segments go to. Lookups are RCU and O(1); writers hold RTNL.
+
+use crate::net::{MapKey, RcuMap, RcuRead, Rtnl};
+use crate::wire::{session_hash, Addr};
+use core::sync::atomic::{AtomicU16, Ordering::Relaxed};
+use kernel::prelude::*;
+
+/// Most sessions one relay holds (every ID once, or any mix of clients).
+pub(crate) const MAX_SESSIONS: usize = 65535;
+/// Hash chains: a full table averages 4 entries a chain.
+const BUCKETS: usize = 16384;
+
+/// Key of a session.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SessionKey {
+    /// The client's address.
+    pub(crate) client: Addr,
+    /// The ID, never 0.
+    pub(crate) id: u16,
+}
+
+impl MapKey for SessionKey {
+    fn hash(&self, seed: u32) -> u32 {
+        session_hash(&self.client, self.id, seed)
+    }
+}
+
+/// What a session grants.
+#[derive(Clone, Copy)]
+pub(crate) struct Session {
+    /// Interface index of the vNIC the client's segments go to.
+    pub(crate) vnic: i32,
+}
+
+/// Outcome of looking up a segment's (client, ID).
+pub(crate) enum Lookup {
+    /// A session exists.
+    Granted,
+    /// The ID is registered, but not for this client.
+    NotGranted,
+    /// Nobody holds this ID.
+    Unknown,
+}
+
+/// The sessions of one relay.
+pub(crate) struct SessionTable {
+    map: RcuMap<SessionKey, Session>,
+    /// Sessions per ID, to tell "not yours" from "nobody's" on the fast path.
+    id_users: KVec<AtomicU16>,
+}
+
+impl SessionTable {
+    /// An empty table.
+    pub(crate) fn new() -> Result<Self> {
+        let mut id_users = KVec::with_capacity(65536, GFP_KERNEL)?;
+        for _ in 0..65536 {
+            id_users.push(AtomicU16::new(0), GFP_KERNEL)?;
+        }
+        Ok(Self { map: RcuMap::new(BUCKETS, MAX_SESSIONS)?, id_users })
+    }
+
+    /// Looks up a segment's client and ID (fast path).
+    pub(crate) fn lookup(&self, rcu: &RcuRead, key: &SessionKey) -> Lookup {
+        match self.map.get(rcu, key) {
+            Some(_) => Lookup::Granted,
+            None if self.id_users[usize::from(key.id)].load(Relaxed) > 0 => Lookup::NotGranted,
+            None => Lookup::Unknown,
+        }
+    }
+
+    /// Adds a session; `EEXIST` if the client has that ID already, `ENOSPC`
+    /// when the table is full.
+    pub(crate) fn add(&self, rtnl: &Rtnl, key: SessionKey, s: Session) -> Result {
+        self.map.insert(rtnl, key, s)?;
+        self.id_users[usize::from(key.id)].fetch_add(1, Relaxed);
+        Ok(())
+    }
+
+    /// Removes a session; `ENOENT` if there is none.
+    pub(crate) fn remove(&self, rtnl: &Rtnl, key: &SessionKey) -> Result<Session> {
+        let s = self.map.remove(rtnl, key).ok_or(ENOENT)?;
+        self.id_users[usize::from(key.id)].fetch_sub(1, Relaxed);
+        Ok(s)
+    }
+
+    /// Number of sessions.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Visits the sessions (control path) until `f` returns false.
+    pub(crate) fn for_each(&self, rtnl: &Rtnl, f: impl FnMut(&SessionKey, &Session) -> bool) {
+        self.map.for_each(rtnl, f)
+    }
+}

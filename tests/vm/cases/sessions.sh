@@ -1,0 +1,76 @@
+# The session table: vnicctl adds, lists and deletes sessions over generic
+# netlink; the relay's verdicts follow it (granted, not granted to this
+# client, unknown, URG set); bad requests get extack messages.
+. ../lib.sh
+load_vnic
+ip netns add client
+ip netns add sp
+ip link add veth0 netns client type veth peer name eth0 netns sp
+ip -n client addr add 10.0.1.2/24 dev veth0
+ip -n client addr add 10.0.1.3/24 dev veth0
+ip -n client addr add fd00::2/64 dev veth0 nodad
+ip -n sp addr add 10.0.1.1/24 dev eth0
+ip -n client link set veth0 up
+ip -n sp link set eth0 up
+ip -n sp link set lo up
+ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
+ip netns exec sp vnicctl link add vnic1 --number 1 --id 7 --up
+sp() { ip netns exec sp "$@"; }
+counters() { sp vnicctl -j link show relay0 | json 'd[0]["counters"]["'"$1"'"]'; }
+insegs() { sp awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ {print $11}' /proc/net/snmp; }
+send() { ip netns exec client python3 ../tcp_raw.py "$@" 10.0.1.1 80; sleep 0.2; }
+
+sp python3 ../genl_sessions.py listen 20 >/tmp/events.log &
+listener=$!
+for _ in $(seq 50); do grep -q listening /tmp/events.log && break; sleep 0.1; done
+
+sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 7
+sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00::2 --id 9
+js=$(sp vnicctl -j session show --relay relay0)
+expect_eq "$(json '[(s["client"], s["id"], s["vnic"], s["relay"]) for s in d]' <<<"$js")" \
+	"[('10.0.1.2', 7, 'vnic1', 'relay0'), ('fd00::2', 9, 'vnic1', 'relay0')]" "session listing"
+expect_match "$(sp vnicctl session show --relay relay0)" "^10.0.1.2 id 7 -> vnic1 \(relay relay0\)" "text listing"
+expect_eq "$(counters sessions)" 2 "session count"
+
+# Verdicts.
+before=$(insegs)
+send 10.0.1.2 --urg-ptr 7
+[ "$(insegs)" -gt "$before" ] || fail "granted segment did not reach the stack"
+expect_eq "$(counters granted)" 1 "granted"
+send 10.0.1.3 --urg-ptr 7
+expect_eq "$(counters drop_not_granted)" 1 "another client's ID"
+send 10.0.1.2 --urg-ptr 8
+expect_eq "$(counters drop_unknown_id)" 1 "unknown ID"
+send 10.0.1.2 --urg-ptr 7 --flags SU
+expect_eq "$(counters drop_urg_set)" 1 "a session's ID with URG set"
+send 10.0.1.3 --urg-ptr 8 --flags SU
+expect_eq "$(counters drop_urg_set)" 1 "URG data that is no session's ID passes"
+
+# Errors, each a sentence (kernel extack or vnicctl's own).
+run_err() {
+	local what=$1 re=$2; shift 2
+	local out
+	out=$("$@" 2>&1) && fail "$what: succeeded"
+	expect_match "$out" "$re" "$what"
+}
+run_err "duplicate" "already has a session with this ID" sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 7
+run_err "vNIC that is not a vNIC" "names no vNIC" sp vnicctl session add --relay relay0 --vnic lo --client 10.0.1.2 --id 5
+run_err "relay that is not a relay" "names no relay" sp vnicctl session add --relay vnic1 --vnic vnic1 --client 10.0.1.2 --id 5
+run_err "missing relay" "no device named relay9" sp vnicctl session add --relay relay9 --vnic vnic1 --client 10.0.1.2 --id 5
+run_err "ID 0" "0 is not in 1..=65535" sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 0
+run_err "bad client" "invalid value 'x'" sp vnicctl session add --relay relay0 --vnic vnic1 --client x --id 5
+run_err "missing session" "no session for this client and ID" sp vnicctl session del --relay relay0 --client 10.0.1.9 --id 7
+run_err "not root" "needs root" sp setpriv --reuid=65534 --regid=65534 --clear-groups vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 5
+
+# Deleting the session cuts the client off.
+sp vnicctl session del --relay relay0 --client 10.0.1.2 --id 7
+send 10.0.1.2 --urg-ptr 7
+expect_eq "$(counters drop_unknown_id)" 2 "after delete"
+expect_eq "$(counters sessions)" 1 "session count after delete"
+
+# Listeners of the events group saw each change (cmd 1 add, 2 del).
+kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null || true
+expect_eq "$(grep -v listening /tmp/events.log | tr '\n' ';')" "1 10.0.1.2 7;1 fd00::2 9;2 10.0.1.2 7;" "events"
+
+# Module unload with sessions in the table is clean (kmemleak checks it).
+ip netns del sp

@@ -1,0 +1,218 @@
+//! Generic netlink messages of family `vnic` (and the `nlctrl` lookup that
+//! finds its id), encoded and decoded by hand: small, exact, and unit-tested.
+
+use crate::attrs::{put, walk};
+use crate::UapiError;
+use std::net::IpAddr;
+
+/// `NETLINK_GENERIC` protocol number.
+pub const NETLINK_GENERIC: isize = 16;
+/// Family name.
+pub const GENL_NAME: &str = "vnic";
+/// Family version.
+pub const GENL_VERSION: u8 = 1;
+/// Multicast group of session events.
+pub const GENL_MCGRP_EVENTS: &str = "events";
+/// `VNIC_CMD_SESSION_ADD`.
+pub const CMD_SESSION_ADD: u8 = 1;
+/// `VNIC_CMD_SESSION_DEL`.
+pub const CMD_SESSION_DEL: u8 = 2;
+/// `VNIC_CMD_SESSION_GET` (dump).
+pub const CMD_SESSION_GET: u8 = 3;
+/// `VNIC_A_PAD`.
+pub const A_PAD: u16 = 1;
+/// `VNIC_A_RELAY`: u32 ifindex of the relay.
+pub const A_RELAY: u16 = 2;
+/// `VNIC_A_VNIC`: u32 ifindex of the vNIC.
+pub const A_VNIC: u16 = 3;
+/// `VNIC_A_CLIENT`: 4 or 16 address bytes.
+pub const A_CLIENT: u16 = 4;
+/// `VNIC_A_ID`: u16.
+pub const A_ID: u16 = 5;
+
+/// nlmsghdr flags.
+pub const NLM_F_REQUEST: u16 = 0x1;
+/// Ask for an acknowledgement.
+pub const NLM_F_ACK: u16 = 0x4;
+/// Dump request.
+pub const NLM_F_DUMP: u16 = 0x300;
+/// `NLMSG_ERROR` message type (also the ACK).
+pub const NLMSG_ERROR: u16 = 2;
+/// `NLMSG_DONE`: end of a dump.
+pub const NLMSG_DONE: u16 = 3;
+/// The `nlctrl` family's fixed id.
+pub const GENL_ID_CTRL: u16 = 0x10;
+const CTRL_CMD_GETFAMILY: u8 = 3;
+const CTRL_ATTR_FAMILY_ID: u16 = 1;
+const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+
+/// One session of a relay.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Session {
+    /// Relay ifindex.
+    pub relay: u32,
+    /// vNIC ifindex (absent in delete requests).
+    pub vnic: Option<u32>,
+    /// Client address.
+    pub client: IpAddr,
+    /// The ID.
+    pub id: u16,
+}
+
+/// Builds a netlink message: header, generic header `cmd`/`version`, attributes.
+pub fn message(family: u16, flags: u16, seq: u32, cmd: u8, version: u8, attrs: &[u8]) -> Vec<u8> {
+    let len = 16 + 4 + attrs.len();
+    let mut m = Vec::with_capacity(len);
+    m.extend_from_slice(&(len as u32).to_ne_bytes());
+    m.extend_from_slice(&family.to_ne_bytes());
+    m.extend_from_slice(&flags.to_ne_bytes());
+    m.extend_from_slice(&seq.to_ne_bytes());
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    m.extend_from_slice(&[cmd, version, 0, 0]);
+    m.extend_from_slice(attrs);
+    m
+}
+
+/// The `nlctrl` request for the id of family `name`.
+pub fn get_family_request(name: &str, seq: u32) -> Vec<u8> {
+    let mut attrs = Vec::new();
+    let mut z = name.as_bytes().to_vec();
+    z.push(0);
+    put(&mut attrs, CTRL_ATTR_FAMILY_NAME, &z);
+    message(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, seq, CTRL_CMD_GETFAMILY, 1, &attrs)
+}
+
+/// The family id in an `nlctrl` reply's attributes.
+pub fn family_id(attrs: &[u8]) -> Result<Option<u16>, UapiError> {
+    let mut id = None;
+    walk(attrs, |kind, p| {
+        if kind == CTRL_ATTR_FAMILY_ID {
+            id = Some(u16::from_ne_bytes(p.try_into().map_err(|_| UapiError::BadLength { kind, len: p.len(), want: 2 })?));
+        }
+        Ok(())
+    })?;
+    Ok(id)
+}
+
+/// Attributes of a session request (`vnic` omitted for deletes).
+pub fn session_attrs(s: &Session) -> Vec<u8> {
+    let mut a = Vec::new();
+    put(&mut a, A_RELAY, &s.relay.to_ne_bytes());
+    if let Some(v) = s.vnic {
+        put(&mut a, A_VNIC, &v.to_ne_bytes());
+    }
+    match s.client {
+        IpAddr::V4(ip) => put(&mut a, A_CLIENT, &ip.octets()),
+        IpAddr::V6(ip) => put(&mut a, A_CLIENT, &ip.octets()),
+    }
+    put(&mut a, A_ID, &s.id.to_ne_bytes());
+    a
+}
+
+/// Attributes of a dump request for the sessions of relay `ifindex`.
+pub fn relay_filter(ifindex: u32) -> Vec<u8> {
+    let mut a = Vec::new();
+    put(&mut a, A_RELAY, &ifindex.to_ne_bytes());
+    a
+}
+
+/// A session from a message's attributes.
+pub fn parse_session(attrs: &[u8]) -> Result<Session, UapiError> {
+    let (mut relay, mut vnic, mut client, mut id) = (None, None, None, None);
+    walk(attrs, |kind, p| {
+        let bad = || UapiError::BadLength { kind, len: p.len(), want: if kind == A_ID { 2 } else { 4 } };
+        match kind {
+            A_RELAY => relay = Some(u32::from_ne_bytes(p.try_into().map_err(|_| bad())?)),
+            A_VNIC => vnic = Some(u32::from_ne_bytes(p.try_into().map_err(|_| bad())?)),
+            A_ID => id = Some(u16::from_ne_bytes(p.try_into().map_err(|_| bad())?)),
+            A_CLIENT => {
+                client = Some(match p.len() {
+                    4 => IpAddr::from(<[u8; 4]>::try_from(p).map_err(|_| bad())?),
+                    16 => IpAddr::from(<[u8; 16]>::try_from(p).map_err(|_| bad())?),
+                    _ => return Err(bad()),
+                })
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    match (relay, client, id) {
+        (Some(relay), Some(client), Some(id)) => Ok(Session { relay, vnic, client, id }),
+        _ => Err(UapiError::Missing("a session needs relay, client and id")),
+    }
+}
+
+/// One netlink message from a receive buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Received<'a> {
+    /// Message type.
+    pub kind: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Bytes after the netlink header.
+    pub payload: &'a [u8],
+}
+
+/// Splits a receive buffer into messages.
+pub fn split(mut buf: &[u8]) -> Result<Vec<Received<'_>>, UapiError> {
+    let total = buf.len();
+    let mut out = Vec::new();
+    while buf.len() >= 16 {
+        let len = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
+        if len < 16 || len > buf.len() {
+            return Err(UapiError::Truncated(total - buf.len()));
+        }
+        out.push(Received {
+            kind: u16::from_ne_bytes([buf[4], buf[5]]),
+            seq: u32::from_ne_bytes([buf[8], buf[9], buf[10], buf[11]]),
+            payload: &buf[16..len],
+        });
+        buf = &buf[((len + 3) & !3).min(buf.len())..];
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_lookup_request_and_reply() {
+        let m = get_family_request("vnic", 7);
+        assert_eq!(u32::from_ne_bytes(m[0..4].try_into().unwrap()) as usize, m.len());
+        assert_eq!(u16::from_ne_bytes([m[4], m[5]]), GENL_ID_CTRL);
+        assert_eq!(&m[16..20], &[CTRL_CMD_GETFAMILY, 1, 0, 0]);
+        assert_eq!(&m[24..29], b"vnic\0");
+        let mut reply = Vec::new();
+        put(&mut reply, CTRL_ATTR_FAMILY_NAME, b"vnic\0");
+        put(&mut reply, CTRL_ATTR_FAMILY_ID, &0x1bu16.to_ne_bytes());
+        assert_eq!(family_id(&reply), Ok(Some(0x1b)));
+    }
+
+    #[test]
+    fn sessions_roundtrip_for_both_families() {
+        for client in ["10.0.1.2", "fd00::2"] {
+            let s = Session { relay: 4, vnic: Some(5), client: client.parse().unwrap(), id: 65535 };
+            assert_eq!(parse_session(&session_attrs(&s)), Ok(s.clone()));
+            let del = Session { vnic: None, ..s };
+            assert_eq!(parse_session(&session_attrs(&del)), Ok(del.clone()));
+        }
+    }
+
+    #[test]
+    fn broken_replies_are_errors() {
+        let mut a = Vec::new();
+        put(&mut a, A_RELAY, &4u32.to_ne_bytes());
+        assert!(parse_session(&a).is_err());
+        put(&mut a, A_CLIENT, &[1, 2, 3]);
+        put(&mut a, A_ID, &1u16.to_ne_bytes());
+        assert!(parse_session(&a).is_err());
+        let m = message(20, 0, 1, 1, 1, &[]);
+        assert_eq!(split(&m).unwrap().len(), 1);
+        assert!(split(&m[..m.len() - 1]).is_err());
+        let mut two = m.clone();
+        two.extend(message(20, 0, 2, 1, 1, &[0, 0, 0, 0]));
+        let got = split(&two).unwrap();
+        assert_eq!((got[1].seq, got[1].payload.len()), (2, 8));
+    }
+}

@@ -1,0 +1,84 @@
+//! `vnicctl session`: the session table of a relay, over generic netlink.
+
+use crate::cli::SessionCommand;
+use crate::error::CliError;
+use crate::genl::Genl;
+use crate::parse;
+use std::ffi::CString;
+use vnic_uapi::genl::{
+    parse_session, relay_filter, session_attrs, Session, CMD_SESSION_ADD, CMD_SESSION_DEL, CMD_SESSION_GET, NLM_F_DUMP,
+};
+
+/// Interface index of device `name`, with a sentence if there is none.
+fn ifindex(name: &str) -> Result<u32, CliError> {
+    parse::ifname(name)?;
+    let c = CString::new(name).map_err(|_| CliError::Input(format!("'{name}' is not a valid device name")))?;
+    // SAFETY: `c` is a valid NUL-terminated string for the call's duration.
+    match unsafe { libc::if_nametoindex(c.as_ptr()) } {
+        0 => Err(CliError::Input(format!("there is no device named {name}"))),
+        i => Ok(i),
+    }
+}
+
+/// Name of interface `index`, or the number if it has none any more.
+fn ifname(index: u32) -> String {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has IF_NAMESIZE bytes, as if_indextoname requires.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return format!("#{index}");
+    }
+    // SAFETY: on success the buffer holds a NUL-terminated name.
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+}
+
+/// Runs one `vnicctl session` command.
+pub fn run(cmd: SessionCommand, json: bool) -> Result<(), CliError> {
+    match cmd {
+        SessionCommand::Add { relay, vnic, client, id } => {
+            let s = Session { relay: ifindex(&relay)?, vnic: Some(ifindex(&vnic)?), client, id };
+            let what = format!("adding the session of {client} with ID {id} on {relay}");
+            Genl::open()?.request(&what, CMD_SESSION_ADD, 0, &session_attrs(&s)).map(drop)
+        }
+        SessionCommand::Del { relay, client, id } => {
+            let s = Session { relay: ifindex(&relay)?, vnic: None, client, id };
+            let what = format!("deleting the session of {client} with ID {id} on {relay}");
+            Genl::open()?.request(&what, CMD_SESSION_DEL, 0, &session_attrs(&s)).map(drop)
+        }
+        SessionCommand::Show { relay } => {
+            let attrs = relay_filter(ifindex(&relay)?);
+            let what = format!("listing the sessions of {relay}");
+            let msgs = Genl::open()?.request(&what, CMD_SESSION_GET, NLM_F_DUMP, &attrs)?;
+            let mut sessions = msgs
+                .iter()
+                .map(|m| parse_session(m).map_err(|e| CliError::Kernel(format!("{what} failed: {e}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            sessions.sort_by_key(|s| (s.client, s.id));
+            print(&sessions, json)
+        }
+    }
+}
+
+fn print(sessions: &[Session], json: bool) -> Result<(), CliError> {
+    if json {
+        let rows: Vec<_> = sessions
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "relay": ifname(s.relay),
+                    "vnic": s.vnic.map(ifname),
+                    "client": s.client.to_string(),
+                    "id": s.id,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        for s in sessions {
+            let vnic = s.vnic.map(ifname).unwrap_or_else(|| "-".into());
+            println!("{} id {} -> {} (relay {})", s.client, s.id, vnic, ifname(s.relay));
+        }
+    }
+    Ok(())
+}
