@@ -110,23 +110,18 @@ fn attr_of<'a>(attrs: *mut *mut bindings::nlattr, max: u16, ty: u16) -> Option<A
     unsafe { Attr::from_raw(*attrs.add(usize::from(ty))) }
 }
 
-/// A do request.
-pub(crate) struct Request<'a> {
-    info: *mut bindings::genl_info,
+/// What do requests and dumps share: the parsed request and the RTNL proof.
+pub(crate) struct Ctx<'a> {
+    info: *const bindings::genl_info,
     rtnl: &'a Rtnl,
     max: u16,
 }
 
-impl<'a> Request<'a> {
+impl<'a> Ctx<'a> {
     /// Attribute `ty` of the request, if present.
     pub(crate) fn attr(&self, ty: u16) -> Option<Attr<'a>> {
-        // SAFETY: `info` is valid during the operation.
+        // SAFETY: `info` is valid for the whole operation or dump.
         attr_of(unsafe { (*self.info).attrs }, self.max, ty)
-    }
-    /// Where error messages go.
-    pub(crate) fn extack(&self) -> ExtAck {
-        // SAFETY: `info` is valid during the operation.
-        unsafe { ExtAck::new((*self.info).extack) }
     }
     /// Proof that RTNL is held.
     pub(crate) fn rtnl(&self) -> &'a Rtnl {
@@ -134,8 +129,32 @@ impl<'a> Request<'a> {
     }
     /// The requester's network namespace.
     pub(crate) fn net(&self) -> *mut bindings::net {
-        // SAFETY: `info` is valid during the operation.
+        // SAFETY: `info` is valid for the whole operation or dump.
         unsafe { bindings::vnic_genl_info_net(self.info) }
+    }
+    fn family(&self) -> *const bindings::genl_family {
+        // SAFETY: as above.
+        unsafe { (*self.info).family }
+    }
+}
+
+/// A do request.
+pub(crate) struct Request<'a> {
+    ctx: Ctx<'a>,
+}
+
+impl<'a> core::ops::Deref for Request<'a> {
+    type Target = Ctx<'a>;
+    fn deref(&self) -> &Ctx<'a> {
+        &self.ctx
+    }
+}
+
+impl<'a> Request<'a> {
+    /// Where error messages go.
+    pub(crate) fn extack(&self) -> ExtAck {
+        // SAFETY: `info` is valid during the operation.
+        unsafe { ExtAck::new((*self.ctx.info).extack) }
     }
     /// Multicasts an event built by `f` to the family's group in the
     /// requester's namespace (nobody listening is not an error).
@@ -145,47 +164,38 @@ impl<'a> Request<'a> {
         if skb.is_null() {
             return Err(ENOMEM);
         }
-        // SAFETY: `info` is valid during the operation; `skb` is ours.
-        let built = unsafe { build(skb, (*self.info).family, 0, 0, 0, cmd, f) };
+        // SAFETY: the family is registered; `skb` is ours.
+        let built = unsafe { build(skb, self.family(), 0, 0, 0, cmd, f) };
         if let Err(e) = built {
             // SAFETY: not sent, still ours.
             unsafe { bindings::vnic_kfree_skb(skb) };
             return Err(e);
         }
         // SAFETY: consumes `skb`; group 0 is the family's only group.
-        let ret = unsafe { bindings::vnic_genlmsg_multicast((*self.info).family, self.net(), skb, 0) };
+        let ret = unsafe { bindings::vnic_genlmsg_multicast(self.family(), self.net(), skb, 0) };
         if ret == -(bindings::ESRCH as c_int) { Ok(()) } else { to_result(ret) }
     }
 }
 
 /// One part of a dump.
 pub(crate) struct Dump<'a> {
+    ctx: Ctx<'a>,
     skb: *mut bindings::sk_buff,
     cb: *mut bindings::netlink_callback,
-    info: *const bindings::genl_info,
-    rtnl: &'a Rtnl,
-    max: u16,
+}
+
+impl<'a> core::ops::Deref for Dump<'a> {
+    type Target = Ctx<'a>;
+    fn deref(&self) -> &Ctx<'a> {
+        &self.ctx
+    }
 }
 
 impl<'a> Dump<'a> {
-    /// Attribute `ty` of the dump request, if present.
-    pub(crate) fn attr(&self, ty: u16) -> Option<Attr<'a>> {
-        // SAFETY: `info` is valid for the whole dump.
-        attr_of(unsafe { (*self.info).attrs }, self.max, ty)
-    }
     /// Where error messages go.
     pub(crate) fn extack(&self) -> ExtAck {
         // SAFETY: `cb` is valid during the callback.
         unsafe { ExtAck::new((*self.cb).extack) }
-    }
-    /// Proof that RTNL is held.
-    pub(crate) fn rtnl(&self) -> &'a Rtnl {
-        self.rtnl
-    }
-    /// The requester's network namespace.
-    pub(crate) fn net(&self) -> *mut bindings::net {
-        // SAFETY: `info` is valid for the whole dump.
-        unsafe { bindings::vnic_genl_info_net(self.info) }
     }
     /// Where the previous part stopped (0 at the start).
     pub(crate) fn cursor(&self) -> u64 {
@@ -199,11 +209,12 @@ impl<'a> Dump<'a> {
     }
     /// Adds one message; `Ok(false)` if this part is full (resume later).
     pub(crate) fn message(&mut self, cmd: u8, f: impl FnOnce(&mut GenlMsg) -> Result) -> Result<bool> {
-        // SAFETY: `skb`, `cb` and `info` are valid during the callback.
+        // SAFETY: `skb` and `cb` are valid during the callback; the family
+        // is registered.
         let r = unsafe {
             build(
                 self.skb,
-                (*self.info).family,
+                self.family(),
                 bindings::vnic_cb_portid(self.cb),
                 bindings::vnic_cb_seq(self.cb),
                 bindings::NLM_F_MULTI as c_int,
@@ -223,7 +234,7 @@ unsafe extern "C" fn doit<F: Family>(_skb: *mut bindings::sk_buff, info: *mut bi
     // SAFETY: the core passes a valid `info` with the parsed header.
     let cmd = unsafe { (*(*info).genlhdr).cmd };
     Rtnl::with(|rtnl| {
-        let mut req = Request { info, rtnl, max: F::MAX_ATTR };
+        let mut req = Request { ctx: Ctx { info, rtnl, max: F::MAX_ATTR } };
         match F::doit(cmd, &mut req) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
@@ -237,7 +248,7 @@ unsafe extern "C" fn dumpit<F: Family>(skb: *mut bindings::sk_buff, cb: *mut bin
     // SAFETY: as above.
     let cmd = unsafe { (*(*info).genlhdr).cmd };
     Rtnl::with(|rtnl| {
-        let mut dump = Dump { skb, cb, info, rtnl, max: F::MAX_ATTR };
+        let mut dump = Dump { ctx: Ctx { info, rtnl, max: F::MAX_ATTR }, skb, cb };
         match F::dumpit(cmd, &mut dump) {
             // SAFETY: `skb` is valid; a non-empty part means "call again".
             Ok(()) => unsafe { (*skb).len as c_int },

@@ -1,6 +1,8 @@
 # Helpers for the in-guest test cases (tests/vm/cases/*.sh). Sourced.
 # shellcheck shell=bash
 set -euo pipefail
+# A command that fails under set -e says which one it was.
+trap 'echo "FAILED: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
 
 fail() { echo "FAILED: $*" >&2; exit 1; }
 # expect_eq ACTUAL EXPECTED WHAT
@@ -17,3 +19,15 @@ json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.arg
 stat() { cat "/sys/class/net/$1/statistics/$2"; }
 # vnic_links: names of every vnic device in this netns.
 vnic_links() { ip -j -d link show | json '" ".join(l["ifname"] for l in d if l.get("linkinfo",{}).get("info_kind")=="vnic")'; }
+# two_hosts: network namespaces "client" (veth0, 10.0.1.2/24) and "sp"
+# (eth0, 10.0.1.1/24) joined by a veth pair, links and loopbacks up.
+two_hosts() {
+	ip netns add client
+	ip netns add sp
+	ip link add veth0 netns client type veth peer name eth0 netns sp
+	ip -n client addr add 10.0.1.2/24 dev veth0
+	ip -n sp addr add 10.0.1.1/24 dev eth0
+	for ns in client sp; do ip -n "$ns" link set lo up; done
+	ip -n client link set veth0 up
+	ip -n sp link set eth0 up
+}

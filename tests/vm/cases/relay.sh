@@ -3,15 +3,7 @@
 # bad requests get extack messages, and the relay dies with its lower device.
 . ../lib.sh
 load_vnic
-ip netns add client
-ip netns add sp
-ip link add veth0 netns client type veth peer name eth0 netns sp
-ip -n client addr add 10.0.1.2/24 dev veth0
-ip -n sp addr add 10.0.1.1/24 dev eth0
-ip -n client link set veth0 up
-ip -n sp link set eth0 up
-ip -n client link set lo up
-ip -n sp link set lo up
+two_hosts
 
 # Requests that cannot work are refused with a reason.
 out=$(ip -n sp link add relay0 type vnic-relay 2>&1) && fail "relay without a lower device"

@@ -3,16 +3,9 @@
 # client, unknown, URG set); bad requests get extack messages.
 . ../lib.sh
 load_vnic
-ip netns add client
-ip netns add sp
-ip link add veth0 netns client type veth peer name eth0 netns sp
-ip -n client addr add 10.0.1.2/24 dev veth0
+two_hosts
 ip -n client addr add 10.0.1.3/24 dev veth0
 ip -n client addr add fd00::2/64 dev veth0 nodad
-ip -n sp addr add 10.0.1.1/24 dev eth0
-ip -n client link set veth0 up
-ip -n sp link set eth0 up
-ip -n sp link set lo up
 ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
 ip netns exec sp vnicctl link add vnic1 --number 1 --id 7 --up
 sp() { ip netns exec sp "$@"; }
@@ -20,9 +13,10 @@ counters() { sp vnicctl -j link show relay0 | json 'd[0]["counters"]["'"$1"'"]';
 insegs() { sp awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ {print $11}' /proc/net/snmp; }
 send() { ip netns exec client python3 ../tcp_raw.py "$@" 10.0.1.1 80; sleep 0.2; }
 
-sp python3 ../genl_sessions.py listen 20 >/tmp/events.log &
+sp python3 ../genl_sessions.py listen 120 >/tmp/events.log &
 listener=$!
-for _ in $(seq 50); do grep -q listening /tmp/events.log && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q listening /tmp/events.log && break; sleep 0.1; done
+grep -q listening /tmp/events.log || fail "the event listener did not start"
 
 sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 7
 sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00::2 --id 9
@@ -69,7 +63,8 @@ expect_eq "$(counters drop_unknown_id)" 2 "after delete"
 expect_eq "$(counters sessions)" 1 "session count after delete"
 
 # Listeners of the events group saw each change (cmd 1 add, 2 del).
-kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null || true
+kill "$listener" 2>/dev/null || true
+wait "$listener" 2>/dev/null || true
 expect_eq "$(grep -v listening /tmp/events.log | tr '\n' ';')" "1 10.0.1.2 7;1 fd00::2 9;2 10.0.1.2 7;" "events"
 
 # Module unload with sessions in the table is clean (kmemleak checks it).
