@@ -14,7 +14,7 @@ use crate::bindings::{
     IFLA_VNIC_RELAY_TAGGED, __IFLA_VNIC_RELAY_MAX,
 };
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
-use crate::net::{LowerDev, RcuRead, RxResult, SkBuff};
+use crate::net::{LowerDev, RcuRead, RxResult, Setup, SkBuff};
 use crate::session::{Lookup, SessionKey, SessionTable};
 use crate::wire::{classify, Class};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -53,6 +53,10 @@ impl Driver for Relay {
     const INFO_SIZE: usize = 6 * nla_total_size(8) + 6 * nla_total_size(0) + nla_total_size(4);
 
     type Private = RelayState;
+
+    fn setup(dev: &mut Setup) {
+        dev.set_receive_only();
+    }
 
     fn newlink(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result<RelayState> {
         let lower = attrs.lower(extack)?;

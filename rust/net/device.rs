@@ -68,6 +68,17 @@ impl Setup {
         }
     }
 
+    /// Makes the device a pure receive point: no ARP, no IPv6 address
+    /// autoconfiguration, so it sends nothing of its own.
+    pub(crate) fn set_receive_only(&mut self) {
+        // SAFETY: as in `set_features`.
+        unsafe {
+            (*self.dev).flags |= bindings::net_device_flags_IFF_NOARP;
+            let fast = &mut (*self.dev).__bindgen_anon_1.__bindgen_anon_1;
+            fast.set_priv_flags(fast.priv_flags() | bindings::netdev_priv_flags_IFF_NO_ADDRCONF as u64);
+        }
+    }
+
     /// Sets the range of MTUs the device accepts.
     pub(crate) fn set_mtu_range(&mut self, min: u32, max: u32) {
         // SAFETY: as in `set_features`.

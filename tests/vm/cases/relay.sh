@@ -18,6 +18,9 @@ expect_match "$info" "^ +vnic-relay " "relay kind"
 out=$(ip -n sp link add relay1 link eth0 type vnic-relay 2>&1) && fail "second relay on eth0"
 expect_match "$out" "already has a receive handler" "extack for a busy lower device"
 ip -n sp link set relay0 up
+# A relay is a receive point: no ARP, no IPv6 link-local address of its own.
+expect_match "$(ip -n sp link show relay0)" "NOARP" "relay has NOARP"
+expect_eq "$(ip -n sp -6 addr show dev relay0)" "" "relay has no IPv6 address"
 
 # A TCP listener on the SP; the SP's count of received segments tells
 # whether a segment reached its stack.

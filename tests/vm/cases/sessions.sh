@@ -6,12 +6,15 @@ load_vnic
 two_hosts
 ip -n client addr add 10.0.1.3/24 dev veth0
 ip -n client addr add fd00::2/64 dev veth0 nodad
+ip -n client addr add fd00::3/64 dev veth0 nodad
+ip -n sp addr add fd00::1/64 dev eth0 nodad
 ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
 ip netns exec sp vnicctl link add vnic1 --number 1 --id 7 --up
 sp() { ip netns exec sp "$@"; }
 counters() { sp vnicctl -j link show relay0 | json 'd[0]["counters"]["'"$1"'"]'; }
 insegs() { sp awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ {print $11}' /proc/net/snmp; }
 send() { ip netns exec client python3 ../tcp_raw.py "$@" 10.0.1.1 80; sleep 0.2; }
+send6() { ip netns exec client python3 ../tcp_raw.py "$@" fd00::1 80; sleep 0.2; }
 
 sp python3 ../genl_sessions.py listen 120 >/tmp/events.log &
 listener=$!
@@ -40,6 +43,15 @@ expect_eq "$(counters drop_urg_set)" 1 "a session's ID with URG set"
 send 10.0.1.3 --urg-ptr 8 --flags SU
 expect_eq "$(counters drop_urg_set)" 1 "URG data that is no session's ID passes"
 
+# The same over IPv6.
+sp ping -c 1 -W 2 fd00::2 >/dev/null || true
+send6 fd00::2 --urg-ptr 9
+expect_eq "$(counters granted)" 2 "granted over IPv6"
+send6 fd00::3 --urg-ptr 9
+expect_eq "$(counters drop_not_granted)" 2 "another IPv6 client's ID"
+send6 fd00::2 --urg-ptr 10
+expect_eq "$(counters drop_unknown_id)" 2 "unknown ID over IPv6"
+
 # Errors, each a sentence (kernel extack or vnicctl's own).
 run_err() {
 	local what=$1 re=$2; shift 2
@@ -59,7 +71,7 @@ run_err "not root" "needs root" sp setpriv --reuid=65534 --regid=65534 --clear-g
 # Deleting the session cuts the client off.
 sp vnicctl session del --relay relay0 --client 10.0.1.2 --id 7
 send 10.0.1.2 --urg-ptr 7
-expect_eq "$(counters drop_unknown_id)" 2 "after delete"
+expect_eq "$(counters drop_unknown_id)" 3 "after delete"
 expect_eq "$(counters sessions)" 1 "session count after delete"
 
 # Listeners of the events group saw each change (cmd 1 add, 2 del).
