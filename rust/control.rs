@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The generic netlink family `vnic` (see include/uapi/vnic.h): add, remove
-//! and list the sessions of a relay. Requests are checked attribute by
+//! and list the sessions of a relay and the embedding rules of a supervisor. Requests are checked attribute by
 //! attribute and refused with an extack message that says what is wrong.
 
 use crate::bindings::{
-    VNIC_A_CLIENT, VNIC_A_ID, VNIC_A_RELAY, VNIC_A_VNIC, VNIC_CMD_SESSION_ADD, VNIC_CMD_SESSION_DEL,
-    VNIC_CMD_SESSION_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EOPNOTSUPP,
+    VNIC_A_CLIENT, VNIC_A_ID, VNIC_A_PORT, VNIC_A_RELAY, VNIC_A_SERVER, VNIC_A_SUPERVISOR, VNIC_A_VNIC,
+    VNIC_CMD_EMBED_ADD, VNIC_CMD_EMBED_DEL, VNIC_CMD_EMBED_GET, VNIC_CMD_SESSION_ADD, VNIC_CMD_SESSION_DEL,
+    VNIC_CMD_SESSION_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EADDRINUSE, EOPNOTSUPP,
 };
+use crate::embed::Service;
+use crate::supervisor::Supervisor;
 use crate::net::{errno, Attr, AttrKind, Device, Dump, ExtAck, Family, GenlMsg, OpSpec, Request, Rtnl};
 use crate::relay::Relay;
 use crate::session::{Session, SessionKey};
@@ -26,6 +29,12 @@ const A_ID: u16 = VNIC_A_ID as u16;
 const SESSION_ADD: u8 = VNIC_CMD_SESSION_ADD as u8;
 const SESSION_DEL: u8 = VNIC_CMD_SESSION_DEL as u8;
 const SESSION_GET: u8 = VNIC_CMD_SESSION_GET as u8;
+const A_SERVER: u16 = VNIC_A_SERVER as u16;
+const A_PORT: u16 = VNIC_A_PORT as u16;
+const A_SUPERVISOR: u16 = VNIC_A_SUPERVISOR as u16;
+const EMBED_ADD: u8 = VNIC_CMD_EMBED_ADD as u8;
+const EMBED_DEL: u8 = VNIC_CMD_EMBED_DEL as u8;
+const EMBED_GET: u8 = VNIC_CMD_EMBED_GET as u8;
 
 impl Family for Control {
     const NAME: &'static CStr = c_str!("vnic");
@@ -36,15 +45,24 @@ impl Family for Control {
         (A_VNIC, AttrKind::U32),
         (A_CLIENT, AttrKind::Binary(16)),
         (A_ID, AttrKind::U16),
+        (A_SERVER, AttrKind::Binary(16)),
+        (A_PORT, AttrKind::U16),
+        (A_SUPERVISOR, AttrKind::U32),
     ];
     const OPS: &'static [OpSpec] = &[
         OpSpec { cmd: SESSION_ADD, dump: false, admin: true },
         OpSpec { cmd: SESSION_DEL, dump: false, admin: true },
         OpSpec { cmd: SESSION_GET, dump: true, admin: false },
+        OpSpec { cmd: EMBED_ADD, dump: false, admin: true },
+        OpSpec { cmd: EMBED_DEL, dump: false, admin: true },
+        OpSpec { cmd: EMBED_GET, dump: true, admin: false },
     ];
     const MCGRP: &'static CStr = c_str!("events");
 
     fn doit(cmd: u8, req: &mut Request<'_>) -> Result {
+        if cmd == EMBED_ADD || cmd == EMBED_DEL {
+            return embed_doit(cmd, req);
+        }
         let mut ack = req.extack();
         let relay = relay(req.rtnl(), req.net(), req.attr(A_RELAY), &mut ack)?;
         let key = session_key(req.attr(A_CLIENT), req.attr(A_ID), &mut ack)?;
@@ -63,6 +81,8 @@ impl Family for Control {
                 sessions.add(req.rtnl(), key, s).inspect_err(|e| {
                     if *e == EEXIST {
                         ack.message(c_str!("vnic: this client already has a session with this ID"));
+                    } else if *e == errno(EADDRINUSE) {
+                        ack.message(c_str!("vnic: this client already has a session on this vNIC"));
                     } else if *e == ENOSPC {
                         ack.message(c_str!("vnic: the relay's session table is full (65535 sessions)"));
                     }
@@ -82,6 +102,9 @@ impl Family for Control {
     }
 
     fn dumpit(cmd: u8, dump: &mut Dump<'_>) -> Result {
+        if cmd == EMBED_GET {
+            return embed_dumpit(dump);
+        }
         if cmd != SESSION_GET {
             return Err(errno(EOPNOTSUPP));
         }
@@ -153,4 +176,111 @@ fn put_session(m: &mut GenlMsg, relay: u32, key: &SessionKey, s: &Session) -> Re
     m.put_u32(A_VNIC, s.vnic as u32)?;
     m.put_bytes(A_CLIENT, key.client.bytes())?;
     m.put_u16(A_ID, key.id)
+}
+
+/// EMBED_ADD and EMBED_DEL.
+fn embed_doit(cmd: u8, req: &mut Request<'_>) -> Result {
+    let mut ack = req.extack();
+    let ss = supervisor(req.rtnl(), req.net(), req.attr(A_SUPERVISOR), &mut ack)?;
+    let service = service(req.attr(A_SERVER), req.attr(A_PORT), &mut ack)?;
+    let rules = &ss.private().rules;
+    let id = if cmd == EMBED_ADD {
+        let id = match req.attr(A_ID).map(|a| (a, a.u16())) {
+            None => {
+                ack.message(c_str!("vnic: VNIC_A_ID is required"));
+                return Err(EINVAL);
+            }
+            Some((a, None | Some(0))) => {
+                ack.message_at(a, c_str!("vnic: ID 0 is reserved; use 1..65535"));
+                return Err(EINVAL);
+            }
+            Some((_, Some(id))) => id,
+        };
+        rules.add(req.rtnl(), service, id).inspect_err(|e| {
+            if *e == EEXIST {
+                ack.message(c_str!("vnic: this service already has an embedding rule"));
+            } else if *e == ENOSPC {
+                ack.message(c_str!("vnic: the supervisor's rule table is full (65535 rules)"));
+            }
+        })?;
+        id
+    } else {
+        rules.remove(req.rtnl(), &service).inspect_err(|_| {
+            ack.message(c_str!("vnic: no embedding rule for this service on this supervisor"));
+        })?
+    };
+    let index = ss.ifindex() as u32;
+    let _ = req.notify(cmd, |m| put_rule(m, index, &service, id));
+    Ok(())
+}
+
+/// EMBED_GET.
+fn embed_dumpit(dump: &mut Dump<'_>) -> Result {
+    let mut ack = dump.extack();
+    let ss = supervisor(dump.rtnl(), dump.net(), dump.attr(A_SUPERVISOR), &mut ack)?;
+    let index = ss.ifindex() as u32;
+    let start = dump.cursor();
+    let mut at = 0u64;
+    let mut result = Ok(());
+    ss.private().rules.for_each(dump.rtnl(), |service, id| {
+        if at >= start {
+            match dump.message(EMBED_GET, |m| put_rule(m, index, service, *id)) {
+                Ok(true) => {}
+                Ok(false) => return false,
+                Err(e) => {
+                    result = Err(e);
+                    return false;
+                }
+            }
+        }
+        at += 1;
+        true
+    });
+    dump.set_cursor(at);
+    result
+}
+
+fn supervisor<'a>(
+    rtnl: &'a Rtnl,
+    net: *mut crate::bindings::net,
+    attr: Option<Attr<'_>>,
+    ack: &mut ExtAck,
+) -> Result<&'a Device<Supervisor>> {
+    let Some(ifindex) = attr.and_then(|a| a.u32()) else {
+        ack.message(c_str!("vnic: VNIC_A_SUPERVISOR (the supervisor's ifindex) is required"));
+        return Err(EINVAL);
+    };
+    Device::<Supervisor>::find(rtnl, net, ifindex).ok_or_else(|| {
+        ack.message(c_str!("vnic: VNIC_A_SUPERVISOR names no supervisor (vnic-ss) in this namespace"));
+        ENODEV
+    })
+}
+
+fn service(server: Option<Attr<'_>>, port: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<Service> {
+    let Some(server) = server else {
+        ack.message(c_str!("vnic: VNIC_A_SERVER (the service's address) is required"));
+        return Err(EINVAL);
+    };
+    let Some(addr) = Addr::from_bytes(server.bytes()) else {
+        ack.message_at(server, c_str!("vnic: a server address has 4 (IPv4) or 16 (IPv6) bytes"));
+        return Err(EINVAL);
+    };
+    match port.map(|a| (a, a.u16())) {
+        None => {
+            ack.message(c_str!("vnic: VNIC_A_PORT is required"));
+            Err(EINVAL)
+        }
+        Some((a, None | Some(0))) => {
+            ack.message_at(a, c_str!("vnic: the port is 1..65535"));
+            Err(EINVAL)
+        }
+        Some((_, Some(port))) => Ok(Service { addr, port }),
+    }
+}
+
+fn put_rule(m: &mut GenlMsg, ss: u32, service: &Service, id: u16) -> Result {
+    m.put_u32(A_SUPERVISOR, ss)?;
+    m.put_bytes(A_SERVER, service.addr.bytes())?;
+    m.put_u16(A_PORT, service.port)?;
+    m.put_u16(A_ID, id)
 }

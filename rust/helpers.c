@@ -37,3 +37,8 @@ struct net *vnic_genl_info_net(const struct genl_info *info) { return genl_info_
 const struct genl_info *vnic_genl_dumpit_info(struct netlink_callback *cb) { return &genl_dumpit_info(cb)->info; }
 u32 vnic_cb_portid(const struct netlink_callback *cb) { return NETLINK_CB(cb->skb).portid; }
 u32 vnic_cb_seq(const struct netlink_callback *cb) { return cb->nlh->nlmsg_seq; }
+void vnic_dstats_rx_add(struct net_device *dev, unsigned int len) { dev_dstats_rx_add(dev, len); }
+void vnic_skb_set_dev(struct sk_buff *skb, struct net_device *dev) { skb->dev = dev; }
+unsigned int vnic_skb_headlen(const struct sk_buff *skb) { return skb_headlen(skb); }
+void vnic_csum_replace4(__sum16 *sum, __be32 from, __be32 to) { csum_replace4(sum, from, to); }
+void vnic_l4_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to) { inet_proto_csum_replace2(sum, skb, from, to, false); }

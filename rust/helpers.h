@@ -11,6 +11,8 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/rtnetlink.h>
+#include <linux/inetdevice.h>
+#include <net/checksum.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
@@ -48,5 +50,10 @@ struct net *vnic_genl_info_net(const struct genl_info *info);
 const struct genl_info *vnic_genl_dumpit_info(struct netlink_callback *cb);
 u32 vnic_cb_portid(const struct netlink_callback *cb);
 u32 vnic_cb_seq(const struct netlink_callback *cb);
+void vnic_dstats_rx_add(struct net_device *dev, unsigned int len);
+void vnic_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+unsigned int vnic_skb_headlen(const struct sk_buff *skb);
+void vnic_csum_replace4(__sum16 *sum, __be32 from, __be32 to);
+void vnic_l4_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to);
 
 #endif /* VNIC_HELPERS_H */

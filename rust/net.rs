@@ -8,9 +8,11 @@
 
 mod device;
 mod driver;
+mod edit;
 mod genl;
 mod link;
 mod lower;
+mod nf;
 mod private;
 mod rcu_map;
 mod rx;
@@ -18,6 +20,8 @@ mod skb;
 
 pub(crate) use device::{Device, Features, Setup};
 pub(crate) use driver::Driver;
+pub(crate) use edit::SkbMut;
+pub(crate) use nf::{HookPoint, NfDriver, NfHooks, Verdict};
 pub(crate) use genl::{Dump, Family, GenlMsg, GenlRegistration, OpSpec, Request};
 pub(crate) use link::{nla_total_size, Attr, AttrKind, ExtAck, LinkAttrs, LinkInfoMsg, Registration};
 pub(crate) use rcu_map::{MapKey, RcuMap, RcuRead, Rtnl};

@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The relay-vNIC (link kind `vnic-relay`): sits on a physical NIC and sees
-//! every frame before the host stack. Overlay segments (TCP with an ID in the
-//! urgent pointer) are its business; everything else passes untouched.
+//! The relay-vNIC (link kind `vnic-relay`): sits on a physical NIC (pNIC)
+//! and sees every frame before the host stack.
 //!
-//! Verdicts come from the relay's session table (`session.rs`). Delivery to
-//! the vNIC is the next step: until it lands, a segment with a session is
-//! counted as granted and left to the host stack unchanged.
+//! - In: a TCP segment to the pNIC's address carrying a granted ID goes to
+//!   its session's vNIC: destination rewritten to the vNIC's pseudo address,
+//!   urgent pointer cleared, routed as arrived on the pNIC (so reverse-path
+//!   filtering judges the client where it really is), then received again on
+//!   the vNIC. Other IDs are dropped and counted per reason; everything else
+//!   passes untouched, except packets and ARP requests aimed at a pseudo
+//!   address from outside, which would make a vNIC reachable without an ID.
+//! - Out: a netfilter hook after routing rewrites a vNIC's replies to a
+//!   client with a session: source back to the pNIC's address, the session's
+//!   ID in the urgent pointer. The packet leaves by the host's route to the
+//!   client, so the admin adds no rules.
+//!
+//! Only IPv4 is delivered and rewritten; IPv6 segments with a granted ID
+//! reach the host stack unchanged.
 
 use crate::bindings::{
-    IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
-    IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_SESSIONS,
-    IFLA_VNIC_RELAY_TAGGED, __IFLA_VNIC_RELAY_MAX,
+    IFLA_VNIC_RELAY_DELIVERED, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED,
+    IFLA_VNIC_RELAY_DROP_TO_PSEUDO, IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
+    IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_REPLIES,
+    IFLA_VNIC_RELAY_SESSIONS, IFLA_VNIC_RELAY_TAGGED, __IFLA_VNIC_RELAY_MAX,
 };
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
-use crate::net::{LowerDev, RcuRead, RxResult, Setup, SkBuff};
-use crate::session::{Lookup, SessionKey, SessionTable};
-use crate::wire::{classify, Class};
+use crate::net::{HookPoint, LowerDev, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut, Verdict};
+use crate::segment::segment_of;
+use crate::session::{Lookup, Session, SessionKey, SessionTable};
+use crate::vnic::Vnic;
+use crate::wire::{arp_request_target, classify, ipv4_dst, Addr, Class, Tagged, ETH_P_ARP, ETH_P_IP};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
@@ -28,10 +41,14 @@ pub(crate) struct Relay;
 pub(crate) struct RelayCounters {
     tagged: AtomicU64,
     granted: AtomicU64,
+    delivered: AtomicU64,
     unknown_id: AtomicU64,
     not_granted: AtomicU64,
     urg_set: AtomicU64,
     malformed: AtomicU64,
+    undeliverable: AtomicU64,
+    to_pseudo: AtomicU64,
+    replies: AtomicU64,
 }
 
 /// State of one relay.
@@ -40,6 +57,8 @@ pub(crate) struct RelayState {
     counters: RelayCounters,
     /// Who may use which ID, and where it goes.
     pub(crate) sessions: SessionTable,
+    /// The reply rewrite (IPv4 post-routing).
+    hooks: NfHooks,
 }
 
 /// Longest header chain the classifier asks for: IPv4 with options plus a
@@ -50,7 +69,7 @@ impl Driver for Relay {
     const KIND: &'static CStr = kernel::c_str!("vnic-relay");
     const MAX_ATTR: u16 = (__IFLA_VNIC_RELAY_MAX - 1) as u16;
     const POLICY: &'static [(u16, AttrKind)] = &[];
-    const INFO_SIZE: usize = 6 * nla_total_size(8) + 6 * nla_total_size(0) + nla_total_size(4);
+    const INFO_SIZE: usize = 10 * nla_total_size(8) + 10 * nla_total_size(0) + nla_total_size(4);
 
     type Private = RelayState;
 
@@ -64,20 +83,29 @@ impl Driver for Relay {
             extack.message(kernel::c_str!("vnic-relay: the lower device must be an Ethernet device"));
             return Err(EINVAL);
         }
-        Ok(RelayState { lower, counters: RelayCounters::default(), sessions: SessionTable::new()? })
+        Ok(RelayState {
+            lower,
+            counters: RelayCounters::default(),
+            sessions: SessionTable::new()?,
+            hooks: NfHooks::new()?,
+        })
     }
 
-    fn registered(dev: &Device<Self>, extack: &mut ExtAck) -> Result {
+    fn registered(dev: &Device<Self>, rtnl: &Rtnl, extack: &mut ExtAck) -> Result {
         dev.attach_rx(&dev.private().lower).inspect_err(|e| {
             if *e == EBUSY {
                 extack.message(kernel::c_str!(
                     "vnic-relay: the lower device already has a receive handler (bridge port, bond, macvlan or another relay)"
                 ));
             }
+        })?;
+        dev.private().hooks.register(rtnl, dev, &[HookPoint::Ipv4PostRouting]).inspect_err(|_| {
+            extack.message(kernel::c_str!("vnic-relay: cannot register the reply hook (CONFIG_NETFILTER?)"));
         })
     }
 
-    fn uninit(dev: &Device<Self>) {
+    fn uninit(dev: &Device<Self>, rtnl: &Rtnl) {
+        dev.private().hooks.unregister(rtnl);
         dev.detach_rx(&dev.private().lower);
     }
 
@@ -87,6 +115,9 @@ impl Driver for Relay {
 
     fn rx(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) -> RxResult {
         let proto = skb.protocol();
+        if proto == ETH_P_ARP {
+            return guard_pseudo(dev, skb, rcu, arp_request_target);
+        }
         let total = skb.len() as usize;
         let mut want = 0;
         let mut class = Class::Pass;
@@ -104,9 +135,9 @@ impl Driver for Relay {
             Class::Tagged(t) => {
                 c.tagged.fetch_add(1, Relaxed);
                 match state.sessions.lookup(rcu, &SessionKey { client: t.client, id: t.id }) {
-                    Lookup::Granted => {
+                    Lookup::Granted(s) => {
                         c.granted.fetch_add(1, Relaxed);
-                        return RxResult::Pass(skb);
+                        return deliver(dev, skb, &t, s, rcu);
                     }
                     Lookup::NotGranted => &c.not_granted,
                     Lookup::Unknown => &c.unknown_id,
@@ -114,17 +145,17 @@ impl Driver for Relay {
             }
             Class::Urgent { urg_ptr, client } => {
                 match state.sessions.lookup(rcu, &SessionKey { client, id: urg_ptr }) {
-                    Lookup::Granted => &c.urg_set,
+                    Lookup::Granted(_) => &c.urg_set,
                     _ => return RxResult::Pass(skb),
                 }
             }
             Class::Malformed => &c.malformed,
+            Class::Pass | Class::NeedBytes(_) if proto == ETH_P_IP => {
+                return guard_pseudo(dev, skb, rcu, ipv4_dst);
+            }
             Class::Pass | Class::NeedBytes(_) => return RxResult::Pass(skb),
         };
-        reason.fetch_add(1, Relaxed);
-        dev.count_rx_dropped();
-        drop(skb);
-        RxResult::Consumed
+        drop_counted(dev, skb, reason)
     }
 
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) {
@@ -139,13 +170,101 @@ impl Driver for Relay {
         for (ty, v) in [
             (IFLA_VNIC_RELAY_TAGGED, &c.tagged),
             (IFLA_VNIC_RELAY_GRANTED, &c.granted),
+            (IFLA_VNIC_RELAY_DELIVERED, &c.delivered),
+            (IFLA_VNIC_RELAY_REPLIES, &c.replies),
             (IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, &c.unknown_id),
             (IFLA_VNIC_RELAY_DROP_NOT_GRANTED, &c.not_granted),
             (IFLA_VNIC_RELAY_DROP_URG_SET, &c.urg_set),
             (IFLA_VNIC_RELAY_DROP_MALFORMED, &c.malformed),
+            (IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, &c.undeliverable),
+            (IFLA_VNIC_RELAY_DROP_TO_PSEUDO, &c.to_pseudo),
         ] {
             msg.put_u64(ty, v.load(Relaxed), IFLA_VNIC_RELAY_PAD)?;
         }
         msg.put_u32(IFLA_VNIC_RELAY_SESSIONS, state.sessions.len() as u32)
     }
+}
+
+impl NfDriver for Relay {
+    /// The reply path: a vNIC's segment to a client with a session leaves
+    /// with the pNIC's address as source and the session's ID.
+    fn nf_hook(dev: &Device<Self>, _at: HookPoint, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
+        let Some(seg) = segment_of(&mut skb, ETH_P_IP) else { return Verdict::Accept };
+        let Addr::V4(src) = seg.src else { return Verdict::Accept };
+        let Some(vnic) = Device::<Vnic>::by_ipv4_rcu(rcu, dev.net(), src) else { return Verdict::Accept };
+        let state = dev.private();
+        let Some(id) = state.sessions.reply_id(rcu, seg.dst, vnic.ifindex()) else { return Verdict::Accept };
+        // Real urgent data owns the field; the supervisor lets it through.
+        if seg.urg {
+            return Verdict::Accept;
+        }
+        let Some(addr) = state.lower.ipv4_address() else { return Verdict::Accept };
+        let len = skb.len();
+        let Some(mut edit) = skb.tcp_edit(seg.tcp_offset) else {
+            // Out of memory unsharing the headers: sent as is, the client
+            // would take it for another host's segment. TCP retransmits.
+            return Verdict::Drop;
+        };
+        edit.set_ipv4_src(addr);
+        edit.set_urg_ptr(id);
+        state.counters.replies.fetch_add(1, Relaxed);
+        vnic.count_tx(len);
+        Verdict::Accept
+    }
+}
+
+/// Delivers a granted segment on its session's vNIC.
+fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &RcuRead) -> RxResult {
+    let state = dev.private();
+    let c = &state.counters;
+    let (Addr::V4(client), Addr::V4(server)) = (t.client, t.server) else {
+        return RxResult::Pass(skb);
+    };
+    let Some(vnic) = Device::<Vnic>::find_rcu(rcu, dev.net(), s.vnic).filter(|v| v.is_running()) else {
+        return drop_counted(dev, skb, &c.undeliverable);
+    };
+    let (Some(pseudo), true) = (vnic.ipv4_address(), state.lower.ipv4_address() == Some(server)) else {
+        return drop_counted(dev, skb, &c.undeliverable);
+    };
+    let Some(tos) = skb.head(2).map(|h| h[1]) else { return drop_counted(dev, skb, &c.undeliverable) };
+    {
+        let mut m = skb.as_mut();
+        let Some(mut edit) = m.tcp_edit(t.tcp_offset) else {
+            return drop_counted(dev, skb, &c.undeliverable);
+        };
+        edit.set_ipv4_dst(pseudo);
+        edit.set_urg_ptr(0);
+    }
+    if state.lower.route_input_v4(rcu, &mut skb, pseudo, client, tos).is_err() {
+        return drop_counted(dev, skb, &c.undeliverable);
+    }
+    skb.set_dev(vnic);
+    vnic.count_rx(skb.len());
+    c.delivered.fetch_add(1, Relaxed);
+    RxResult::Another(skb)
+}
+
+/// Drops frames from the pNIC aimed at a pseudo address (the IPv4 or ARP
+/// target that `target` reads): vNICs are reachable only through an ID.
+fn guard_pseudo(
+    dev: &Device<Relay>,
+    mut skb: SkBuff,
+    rcu: &RcuRead,
+    target: fn(&[u8]) -> Option<[u8; 4]>,
+) -> RxResult {
+    let addr = skb.head(28.min(skb.len() as usize)).and_then(target);
+    match addr {
+        Some(a) if Device::<Vnic>::by_ipv4_rcu(rcu, dev.net(), a).is_some() => {
+            drop_counted(dev, skb, &dev.private().counters.to_pseudo)
+        }
+        _ => RxResult::Pass(skb),
+    }
+}
+
+/// Drops `skb`, counting it under `reason` and as a receive drop.
+fn drop_counted(dev: &Device<Relay>, skb: SkBuff, reason: &AtomicU64) -> RxResult {
+    reason.fetch_add(1, Relaxed);
+    dev.count_rx_dropped();
+    drop(skb);
+    RxResult::Consumed
 }

@@ -28,6 +28,22 @@ impl MapKey for SessionKey {
     }
 }
 
+/// Key of the reply direction: (client, vNIC) -> the session's ID.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReplyKey {
+    /// The client's address.
+    pub(crate) client: Addr,
+    /// Interface index of the vNIC.
+    pub(crate) vnic: i32,
+}
+
+impl MapKey for ReplyKey {
+    fn hash(&self, seed: u32) -> u32 {
+        let v = self.vnic as u32;
+        session_hash(&self.client, v as u16, seed ^ (v >> 16).wrapping_mul(0x9e37_79b9))
+    }
+}
+
 /// What a session grants.
 #[derive(Clone, Copy)]
 pub(crate) struct Session {
@@ -38,7 +54,7 @@ pub(crate) struct Session {
 /// Outcome of looking up a segment's (client, ID).
 pub(crate) enum Lookup {
     /// A session exists.
-    Granted,
+    Granted(Session),
     /// The ID is registered, but not for this client.
     NotGranted,
     /// Nobody holds this ID.
@@ -48,6 +64,8 @@ pub(crate) enum Lookup {
 /// The sessions of one relay.
 pub(crate) struct SessionTable {
     map: RcuMap<SessionKey, Session>,
+    /// The same sessions by (client, vNIC), for the reply path.
+    replies: RcuMap<ReplyKey, u16>,
     /// Sessions per ID, to tell "not yours" from "nobody's" on the fast path.
     id_users: KVec<AtomicU16>,
 }
@@ -59,22 +77,40 @@ impl SessionTable {
         for _ in 0..65536 {
             id_users.push(AtomicU16::new(0), GFP_KERNEL)?;
         }
-        Ok(Self { map: RcuMap::new(BUCKETS, MAX_SESSIONS)?, id_users })
+        Ok(Self {
+            map: RcuMap::new(BUCKETS, MAX_SESSIONS)?,
+            replies: RcuMap::new(BUCKETS, MAX_SESSIONS)?,
+            id_users,
+        })
     }
 
     /// Looks up a segment's client and ID (fast path).
     pub(crate) fn lookup(&self, rcu: &RcuRead, key: &SessionKey) -> Lookup {
         match self.map.get(rcu, key) {
-            Some(_) => Lookup::Granted,
+            Some(s) => Lookup::Granted(s),
             None if self.id_users[usize::from(key.id)].load(Relaxed) > 0 => Lookup::NotGranted,
             None => Lookup::Unknown,
         }
     }
 
-    /// Adds a session; `EEXIST` if the client has that ID already, `ENOSPC`
-    /// when the table is full.
+    /// The ID that replies from `vnic` to `client` carry (fast path).
+    pub(crate) fn reply_id(&self, rcu: &RcuRead, client: Addr, vnic: i32) -> Option<u16> {
+        self.replies.get(rcu, &ReplyKey { client, vnic })
+    }
+
+    /// Adds a session; `EEXIST` if the client has that ID already,
+    /// `EADDRINUSE` if it has a session on that vNIC already (its replies
+    /// could not tell which ID to carry), `ENOSPC` when the table is full.
     pub(crate) fn add(&self, rtnl: &Rtnl, key: SessionKey, s: Session) -> Result {
+        let reply = ReplyKey { client: key.client, vnic: s.vnic };
+        if self.replies.get_locked(rtnl, &reply).is_some() {
+            return Err(crate::net::errno(crate::bindings::EADDRINUSE));
+        }
         self.map.insert(rtnl, key, s)?;
+        if let Err(e) = self.replies.insert(rtnl, reply, key.id) {
+            self.map.remove(rtnl, &key);
+            return Err(e);
+        }
         self.id_users[usize::from(key.id)].fetch_add(1, Relaxed);
         Ok(())
     }
@@ -82,6 +118,7 @@ impl SessionTable {
     /// Removes a session; `ENOENT` if there is none.
     pub(crate) fn remove(&self, rtnl: &Rtnl, key: &SessionKey) -> Result<Session> {
         let s = self.map.remove(rtnl, key).ok_or(ENOENT)?;
+        self.replies.remove(rtnl, &ReplyKey { client: key.client, vnic: s.vnic });
         self.id_users[usize::from(key.id)].fetch_sub(1, Relaxed);
         Ok(s)
     }

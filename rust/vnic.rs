@@ -2,8 +2,11 @@
 
 //! The vNIC device: an Ethernet net_device with a service ID.
 //!
-//! Until a relay is attached (the data-plane work), a vNIC has no lower
-//! device: like `dummy`, what it transmits is counted and discarded.
+//! Services bind to its pseudo address (its primary IPv4 address). The relay
+//! delivers a client's granted segments on it and rewrites the replies, which
+//! leave by the host's route to the client (see `relay.rs`). What the stack
+//! routes into the vNIC itself (other addresses of its subnet) is counted and
+//! discarded, like `dummy`.
 
 use crate::bindings::{IFLA_VNIC_ID, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, LinkAttrs};
@@ -36,6 +39,9 @@ impl Driver for Vnic {
                 .with(Features::GSO_SOFTWARE),
         );
         dev.set_mtu_range(68, 65535);
+        // Pseudo addresses are never resolved on a wire: the relay delivers
+        // to the vNIC, and replies leave by the pNIC's neighbours.
+        dev.set_noarp();
     }
 
     fn validate(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result {

@@ -12,9 +12,12 @@ use kernel::prelude::*;
 
 mod bindings;
 mod control;
+mod embed;
 mod net;
 mod relay;
+mod segment;
 mod session;
+mod supervisor;
 mod vnic;
 mod wire;
 
@@ -24,7 +27,7 @@ module! {
     author: "vnic developers",
     description: "Virtual NICs selected by an ID in the TCP urgent pointer",
     license: "GPL",
-    alias: ["rtnl-link-vnic", "rtnl-link-vnic-relay"],
+    alias: ["rtnl-link-vnic", "rtnl-link-vnic-relay", "rtnl-link-vnic-ss"],
 }
 
 struct VnicModule {
@@ -33,15 +36,17 @@ struct VnicModule {
     _control: net::GenlRegistration<control::Control>,
     _vnic: net::Registration<vnic::Vnic>,
     _relay: net::Registration<relay::Relay>,
+    _supervisor: net::Registration<supervisor::Supervisor>,
 }
 
 impl kernel::Module for VnicModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let supervisor = net::Registration::register()?;
         let relay = net::Registration::register()?;
         let vnic = net::Registration::register()?;
         let control = net::GenlRegistration::register(module)?;
-        pr_info!("vnic: link kinds \"vnic\" and \"vnic-relay\" registered\n");
-        Ok(Self { _control: control, _vnic: vnic, _relay: relay })
+        pr_info!("vnic: link kinds \"vnic\", \"vnic-relay\" and \"vnic-ss\" registered\n");
+        Ok(Self { _control: control, _vnic: vnic, _relay: relay, _supervisor: supervisor })
     }
 }
 

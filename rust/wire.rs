@@ -62,6 +62,8 @@ pub(crate) struct Tagged {
     pub(crate) id: u16,
     /// Source address: the client.
     pub(crate) client: Addr,
+    /// Destination address: the address the client aimed at.
+    pub(crate) server: Addr,
     /// Offset of the TCP header from the network header.
     pub(crate) tcp_offset: usize,
 }
@@ -93,6 +95,26 @@ pub(crate) enum Class {
 pub(crate) const ETH_P_IP: u16 = 0x0800;
 /// IPv6 EtherType.
 pub(crate) const ETH_P_IPV6: u16 = 0x86dd;
+/// ARP EtherType.
+pub(crate) const ETH_P_ARP: u16 = 0x0806;
+
+/// The target IPv4 address of an Ethernet/IPv4 ARP request in `l3`; `None`
+/// for replies, other hardware or protocol types, or short packets.
+pub(crate) fn arp_request_target(l3: &[u8]) -> Option<[u8; 4]> {
+    // htype 1 (Ethernet), ptype 0x0800, hlen 6, plen 4, oper 1 (request).
+    if l3.len() < 28 || l3[..8] != [0, 1, 8, 0, 6, 4, 0, 1] {
+        return None;
+    }
+    Some([l3[24], l3[25], l3[26], l3[27]])
+}
+
+/// The IPv4 destination address in `l3`, if it holds an IPv4 header.
+pub(crate) fn ipv4_dst(l3: &[u8]) -> Option<[u8; 4]> {
+    if l3.len() < 20 || l3[0] >> 4 != 4 {
+        return None;
+    }
+    Some([l3[16], l3[17], l3[18], l3[19]])
+}
 const IPPROTO_TCP: u8 = 6;
 const TCP_MIN: usize = 20;
 const TCP_FLAG_URG: u8 = 0x20;
@@ -101,54 +123,176 @@ fn be16(b: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([b[at], b[at + 1]])
 }
 
-/// Classifies a frame of EtherType `proto` from its network-layer bytes `l3`
-/// (as many as are linear) and `total`, the bytes the frame has from the
-/// network header on. Never reads past `l3`.
-pub(crate) fn classify(proto: u16, l3: &[u8], total: usize) -> Class {
-    let (client, tcp_offset, l3_len) = match proto {
+/// The network header of a TCP segment.
+struct IpTcp {
+    src: Addr,
+    dst: Addr,
+    /// Offset of the TCP header.
+    tcp_offset: usize,
+    /// Length the network header claims for the whole packet.
+    len: usize,
+}
+
+/// Outcome of walking the network header.
+enum Ip {
+    /// Not a TCP segment we handle (other protocol, fragment, extension
+    /// headers, bad version).
+    Other,
+    /// Needs this many linear bytes.
+    Need(usize),
+    /// A TCP segment.
+    Tcp(IpTcp),
+}
+
+fn ip_tcp(proto: u16, l3: &[u8]) -> Ip {
+    match proto {
         ETH_P_IP => {
             if l3.len() < 20 {
-                return need(20, total);
+                return Ip::Need(20);
             }
             let ihl = usize::from(l3[0] & 0x0f) * 4;
             let frag = be16(l3, 6) & 0x1fff;
             if l3[0] >> 4 != 4 || ihl < 20 || l3[9] != IPPROTO_TCP || frag != 0 {
-                return Class::Pass;
+                return Ip::Other;
             }
-            let addr = [l3[12], l3[13], l3[14], l3[15]];
-            (Addr::V4(addr), ihl, usize::from(be16(l3, 2)))
+            let src = Addr::V4([l3[12], l3[13], l3[14], l3[15]]);
+            let dst = Addr::V4([l3[16], l3[17], l3[18], l3[19]]);
+            Ip::Tcp(IpTcp { src, dst, tcp_offset: ihl, len: usize::from(be16(l3, 2)) })
         }
         ETH_P_IPV6 => {
             if l3.len() < 40 {
-                return need(40, total);
+                return Ip::Need(40);
             }
             // Extension headers before TCP are left to the stack.
             if l3[0] >> 4 != 6 || l3[6] != IPPROTO_TCP {
-                return Class::Pass;
+                return Ip::Other;
             }
-            let mut addr = [0u8; 16];
-            addr.copy_from_slice(&l3[8..24]);
-            (Addr::V6(addr), 40, 40 + usize::from(be16(l3, 4)))
+            let (Some(src), Some(dst)) = (Addr::from_bytes(&l3[8..24]), Addr::from_bytes(&l3[24..40])) else {
+                return Ip::Other;
+            };
+            Ip::Tcp(IpTcp { src, dst, tcp_offset: 40, len: 40 + usize::from(be16(l3, 4)) })
         }
-        _ => return Class::Pass,
+        _ => Ip::Other,
+    }
+}
+
+/// Classifies a frame of EtherType `proto` from its network-layer bytes `l3`
+/// (as many as are linear) and `total`, the bytes the frame has from the
+/// network header on. Never reads past `l3`.
+pub(crate) fn classify(proto: u16, l3: &[u8], total: usize) -> Class {
+    let ip = match ip_tcp(proto, l3) {
+        Ip::Other => return Class::Pass,
+        Ip::Need(n) => return need(n, total),
+        Ip::Tcp(ip) => ip,
     };
-    let end = tcp_offset + TCP_MIN;
+    let end = ip.tcp_offset + TCP_MIN;
     if l3.len() < end {
         return need(end, total);
     }
-    let tcp = &l3[tcp_offset..end];
+    let tcp = &l3[ip.tcp_offset..end];
     let urg_ptr = be16(tcp, 18);
     if urg_ptr == 0 {
         return Class::Pass;
     }
     if tcp[13] & TCP_FLAG_URG != 0 {
-        return Class::Urgent { urg_ptr, client };
+        return Class::Urgent { urg_ptr, client: ip.src };
     }
     let data_offset = usize::from(tcp[12] >> 4) * 4;
-    if data_offset < TCP_MIN || tcp_offset + data_offset > l3_len.min(total) {
+    if data_offset < TCP_MIN || ip.tcp_offset + data_offset > ip.len.min(total) {
         return Class::Malformed;
     }
-    Class::Tagged(Tagged { id: urg_ptr, client, tcp_offset })
+    Class::Tagged(Tagged { id: urg_ptr, client: ip.src, server: ip.dst, tcp_offset: ip.tcp_offset })
+}
+
+/// The fields of a TCP segment that the supervisor and the relay's reply
+/// path look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Segment {
+    /// Source address.
+    pub(crate) src: Addr,
+    /// Destination address.
+    pub(crate) dst: Addr,
+    /// Source port.
+    pub(crate) sport: u16,
+    /// Destination port.
+    pub(crate) dport: u16,
+    /// Whether the URG flag is set.
+    pub(crate) urg: bool,
+    /// The urgent pointer.
+    pub(crate) urg_ptr: u16,
+    /// Offset of the TCP header from the network header.
+    pub(crate) tcp_offset: usize,
+}
+
+/// Outcome of [`parse_segment`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Parsed {
+    /// Not a TCP segment (or one vnic leaves alone): pass it.
+    Other,
+    /// Needs this many linear bytes from the network header.
+    NeedBytes(usize),
+    /// A TCP segment.
+    Tcp(Segment),
+}
+
+/// Parses the TCP segment in `l3` (EtherType `proto`, `total` bytes from the
+/// network header on). Never reads past `l3`.
+pub(crate) fn parse_segment(proto: u16, l3: &[u8], total: usize) -> Parsed {
+    let ip = match ip_tcp(proto, l3) {
+        Ip::Other => return Parsed::Other,
+        Ip::Need(n) if total >= n => return Parsed::NeedBytes(n),
+        Ip::Need(_) => return Parsed::Other,
+        Ip::Tcp(ip) => ip,
+    };
+    let end = ip.tcp_offset + TCP_MIN;
+    if l3.len() < end {
+        return if total >= end { Parsed::NeedBytes(end) } else { Parsed::Other };
+    }
+    let tcp = &l3[ip.tcp_offset..end];
+    Parsed::Tcp(Segment {
+        src: ip.src,
+        dst: ip.dst,
+        sport: be16(tcp, 0),
+        dport: be16(tcp, 2),
+        urg: tcp[13] & TCP_FLAG_URG != 0,
+        urg_ptr: be16(tcp, 18),
+        tcp_offset: ip.tcp_offset,
+    })
+}
+
+/// What the supervisor does with a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Supervise {
+    /// Not a flow of an authorised service: untouched.
+    Pass,
+    /// Outgoing to an authorised service: put this ID in the urgent pointer.
+    Embed(u16),
+    /// Outgoing with URG set: real urgent data has the field; left as is.
+    UrgentOut,
+    /// Incoming from an authorised service with the right ID: clear it.
+    Clear,
+    /// Incoming from an authorised service with URG set: real urgent data.
+    UrgentIn,
+    /// Incoming from an authorised service without an ID: drop.
+    DropNoId,
+    /// Incoming from an authorised service with another ID: drop.
+    DropWrongId,
+}
+
+/// The supervisor's decision for `seg`, given the ID of the rule for its
+/// destination (`to_rule`: an outgoing segment) and of the rule for its
+/// source (`from_rule`: an incoming one).
+pub(crate) fn supervise(seg: &Segment, to_rule: Option<u16>, from_rule: Option<u16>) -> Supervise {
+    if let Some(id) = to_rule {
+        return if seg.urg { Supervise::UrgentOut } else { Supervise::Embed(id) };
+    }
+    match from_rule {
+        None => Supervise::Pass,
+        Some(_) if seg.urg => Supervise::UrgentIn,
+        Some(id) if seg.urg_ptr == id => Supervise::Clear,
+        Some(_) if seg.urg_ptr == 0 => Supervise::DropNoId,
+        Some(_) => Supervise::DropWrongId,
+    }
 }
 
 /// Ask for `n` bytes, unless the frame is shorter: then its headers are

@@ -38,14 +38,50 @@ enum {
 	IFLA_VNIC_RELAY_DROP_NOT_GRANTED,	/* u64: dropped, ID registered for another client */
 	IFLA_VNIC_RELAY_DROP_URG_SET,	/* u64: dropped, a session's ID on a segment with URG set */
 	IFLA_VNIC_RELAY_SESSIONS,	/* u32: sessions in the table */
+	IFLA_VNIC_RELAY_DELIVERED,	/* u64: granted segments delivered on their vNIC */
+	IFLA_VNIC_RELAY_DROP_UNDELIVERABLE,	/* u64: dropped, the session's vNIC is gone, down or has no IPv4 address, or the stack refused the route */
+	IFLA_VNIC_RELAY_REPLIES,	/* u64: segments from a vNIC to a client rewritten on the way out */
+	IFLA_VNIC_RELAY_DROP_TO_PSEUDO,	/* u64: dropped, an IPv4 packet or ARP request from the pNIC aimed at a vNIC's pseudo address */
 	__IFLA_VNIC_RELAY_MAX,
 };
 
 #define IFLA_VNIC_RELAY_MAX (__IFLA_VNIC_RELAY_MAX - 1)
 
 /*
- * Generic netlink family "vnic": the session table of each relay. A session
- * lets a client address use an ID on a relay, delivering to one vNIC.
+ * rtnl link kind of the supervisor (SS), the client side: `ip link add NAME
+ * type vnic-ss`. Its embedding rules (server address and port -> ID) are
+ * programmed over generic netlink. Segments to a rule's server get the ID in
+ * the urgent pointer; segments from it must carry the ID, which is cleared.
+ */
+#define VNIC_SS_LINK_KIND "vnic-ss"
+
+/* Where the supervisor works (IFLA_VNIC_SS_MODE). */
+enum {
+	VNIC_SS_MODE_HOST = 1,	/* on the client host: its own IPv4/IPv6 traffic and what it routes */
+	VNIC_SS_MODE_BRIDGE = 2,	/* bridge box: frames crossing the bridges of its namespace */
+};
+
+/* Attributes nested in IFLA_INFO_DATA for kind "vnic-ss". */
+enum {
+	IFLA_VNIC_SS_UNSPEC,
+	IFLA_VNIC_SS_PAD,		/* padding for the u64 attributes */
+	IFLA_VNIC_SS_MODE,		/* u32: VNIC_SS_MODE_*, default HOST; fixed at creation */
+	IFLA_VNIC_SS_EMBEDDED,		/* u64 (read-only): outgoing segments given an ID */
+	IFLA_VNIC_SS_CLEARED,		/* u64 (read-only): incoming segments with the right ID, cleared */
+	IFLA_VNIC_SS_DROP_NO_ID,	/* u64 (read-only): dropped, from a rule's server without an ID */
+	IFLA_VNIC_SS_DROP_WRONG_ID,	/* u64 (read-only): dropped, from a rule's server with another ID */
+	IFLA_VNIC_SS_URGENT,		/* u64 (read-only): segments of a rule's flow with URG set, left untouched */
+	IFLA_VNIC_SS_RULES,		/* u32 (read-only): embedding rules */
+	__IFLA_VNIC_SS_MAX,
+};
+
+#define IFLA_VNIC_SS_MAX (__IFLA_VNIC_SS_MAX - 1)
+
+/*
+ * Generic netlink family "vnic": the session table of each relay (a session
+ * lets a client address use an ID on a relay, delivering to one vNIC; a
+ * client has at most one session per vNIC, whose ID its replies carry), and
+ * the embedding rules of each supervisor.
  * Every attribute is validated strictly; errors carry an extack message.
  */
 #define VNIC_GENL_NAME "vnic"
@@ -57,6 +93,9 @@ enum {
 	VNIC_CMD_SESSION_ADD,	/* do, admin: RELAY, CLIENT, ID, VNIC; event */
 	VNIC_CMD_SESSION_DEL,	/* do, admin: RELAY, CLIENT, ID; event */
 	VNIC_CMD_SESSION_GET,	/* dump: RELAY; one message per session */
+	VNIC_CMD_EMBED_ADD,	/* do, admin: SUPERVISOR, SERVER, PORT, ID; event */
+	VNIC_CMD_EMBED_DEL,	/* do, admin: SUPERVISOR, SERVER, PORT; event */
+	VNIC_CMD_EMBED_GET,	/* dump: SUPERVISOR; one message per rule */
 	__VNIC_CMD_MAX,
 };
 
@@ -67,6 +106,9 @@ enum {
 	VNIC_A_VNIC,		/* u32: ifindex of the vNIC sessions deliver to */
 	VNIC_A_CLIENT,		/* binary: client IPv4 (4 bytes) or IPv6 (16) address */
 	VNIC_A_ID,		/* u16: the ID, 1..65535 */
+	VNIC_A_SERVER,		/* binary: a service's IPv4 (4 bytes) or IPv6 (16) address */
+	VNIC_A_PORT,		/* u16: a service's TCP port, 1..65535 */
+	VNIC_A_SUPERVISOR,	/* u32: ifindex of a supervisor (kind vnic-ss) */
 	__VNIC_A_MAX,
 };
 

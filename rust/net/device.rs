@@ -5,7 +5,7 @@
 
 use super::driver::Driver;
 use super::private::PrivSlot;
-use super::rcu_map::Rtnl;
+use super::rcu_map::{RcuRead, Rtnl};
 use crate::bindings;
 use core::marker::PhantomData;
 use kernel::str::CStr;
@@ -79,6 +79,13 @@ impl Setup {
         }
     }
 
+    /// The device resolves no neighbours (no ARP): what it sends needs no
+    /// link-layer address of a next hop.
+    pub(crate) fn set_noarp(&mut self) {
+        // SAFETY: as in `set_features`.
+        unsafe { (*self.dev).flags |= bindings::net_device_flags_IFF_NOARP };
+    }
+
     /// Sets the range of MTUs the device accepts.
     pub(crate) fn set_mtu_range(&mut self, min: u32, max: u32) {
         // SAFETY: as in `set_features`.
@@ -107,14 +114,14 @@ impl<T: Driver> Device<T> {
         unsafe { &*ptr.cast::<Self>() }
     }
 
-    /// The device of this kind with interface index `ifindex` in `net`.
-    pub(crate) fn find<'a>(_rtnl: &'a Rtnl, net: *mut bindings::net, ifindex: u32) -> Option<&'a Self> {
-        let index = i32::try_from(ifindex).ok()?;
-        // SAFETY: RTNL is held (token), `net` is the live namespace of the
-        // current request.
-        let dev = unsafe { bindings::__dev_get_by_index(net, index) };
-        // SAFETY: a non-null result is a registered device, stable under RTNL;
-        // its `rtnl_link_ops` and their `kind` are static data.
+    /// `dev` as a device of this kind, if it is one.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is null or a registered device that stays registered for `'a`.
+    unsafe fn of_kind<'a>(dev: *mut bindings::net_device) -> Option<&'a Self> {
+        // SAFETY: a non-null `dev` is registered (caller); its
+        // `rtnl_link_ops` and their `kind` are static data.
         let kind = unsafe {
             let ops = dev.as_ref()?.rtnl_link_ops;
             CStr::from_char_ptr(ops.as_ref()?.kind.cast())
@@ -123,9 +130,56 @@ impl<T: Driver> Device<T> {
             return None;
         }
         // SAFETY: the device is of kind `T::KIND`, so it was made by
-        // `Registration<T>` (kinds are unique), and RTNL keeps it registered
-        // for `'a`.
+        // `Registration<T>` (kinds are unique), registered for `'a` (caller).
         Some(unsafe { Self::from_raw(dev) })
+    }
+
+    /// The device of this kind with interface index `ifindex` in `net`.
+    pub(crate) fn find<'a>(_rtnl: &'a Rtnl, net: *mut bindings::net, ifindex: u32) -> Option<&'a Self> {
+        let index = i32::try_from(ifindex).ok()?;
+        // SAFETY: RTNL is held (token), `net` is the live namespace of the
+        // current request; RTNL keeps the result registered for `'a`.
+        unsafe { Self::of_kind(bindings::__dev_get_by_index(net, index)) }
+    }
+
+    /// The device of this kind with interface index `ifindex` in `net`, from
+    /// the fast path.
+    pub(crate) fn find_rcu<'a>(_rcu: &'a RcuRead, net: Net, ifindex: i32) -> Option<&'a Self> {
+        // SAFETY: inside an RCU read-side section (token); `net` is a live
+        // namespace (type invariant). A device found under RCU stays valid
+        // until the section ends: unregistering waits for readers.
+        unsafe { Self::of_kind(bindings::dev_get_by_index_rcu(net.0, ifindex)) }
+    }
+
+    /// The device of this kind that owns the local IPv4 address `addr` in
+    /// `net`, from the fast path (a hash lookup).
+    pub(crate) fn by_ipv4_rcu<'a>(_rcu: &'a RcuRead, net: Net, addr: [u8; 4]) -> Option<&'a Self> {
+        // SAFETY: as in `find_rcu`; `__ip_dev_find` without a reference is
+        // meant for RCU readers.
+        unsafe { Self::of_kind(bindings::__ip_dev_find(net.0, u32::from_ne_bytes(addr), false)) }
+    }
+
+    /// The network namespace the device lives in.
+    pub(crate) fn net(&self) -> Net {
+        // SAFETY: a live device always has a namespace.
+        Net(unsafe { bindings::vnic_dev_net(self.as_raw()) })
+    }
+
+    /// The device's primary IPv4 address (global scope), if it has one.
+    pub(crate) fn ipv4_address(&self) -> Option<[u8; 4]> {
+        ipv4_address(self.as_raw())
+    }
+
+    /// Whether the device is up.
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: a live device; reads its state bits.
+        unsafe { bindings::vnic_netif_running(self.as_raw()) }
+    }
+
+    /// Counts a received packet of `len` bytes.
+    pub(crate) fn count_rx(&self, len: u32) {
+        // SAFETY: a live device with per-CPU dstats (set up in `setup`).
+        unsafe { bindings::vnic_dstats_rx_add(self.as_raw(), len) }
     }
 
     /// The device's interface index.
@@ -163,4 +217,17 @@ impl<T: Driver> Device<T> {
         // SAFETY: as in `count_tx`.
         unsafe { bindings::vnic_dstats_rx_dropped(self.as_raw()) }
     }
+}
+
+/// A network namespace that outlives the borrow it was found through (a
+/// device's, or a hook's).
+#[derive(Clone, Copy)]
+pub(crate) struct Net(pub(super) *mut bindings::net);
+
+/// Primary IPv4 address (global scope) of `dev`, if any.
+pub(super) fn ipv4_address(dev: *mut bindings::net_device) -> Option<[u8; 4]> {
+    // SAFETY: `dev` is a live device (callers hold a reference or RCU);
+    // `inet_select_addr` takes the RCU read lock itself.
+    let a = unsafe { bindings::inet_select_addr(dev, 0, bindings::rt_scope_t_RT_SCOPE_UNIVERSE as i32) };
+    (a != 0).then(|| a.to_ne_bytes())
 }

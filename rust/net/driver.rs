@@ -7,7 +7,7 @@
 use super::device::{Device, Setup};
 use super::link::{AttrKind, ExtAck, LinkAttrs, LinkInfoMsg};
 use super::private::PrivSlot;
-use super::rcu_map::RcuRead;
+use super::rcu_map::{RcuRead, Rtnl};
 use super::rx::RxResult;
 use super::skb::SkBuff;
 use crate::bindings;
@@ -44,13 +44,13 @@ pub(crate) trait Driver: Sized + 'static {
 
     /// The new device is registered; an error unregisters it again and
     /// fails the request.
-    fn registered(_dev: &Device<Self>, _extack: &mut ExtAck) -> Result {
+    fn registered(_dev: &Device<Self>, _rtnl: &Rtnl, _extack: &mut ExtAck) -> Result {
         Ok(())
     }
 
     /// The device is being unregistered (RTNL held): release what
     /// `registered` set up. Also runs if registration fails late.
-    fn uninit(_dev: &Device<Self>) {}
+    fn uninit(_dev: &Device<Self>, _rtnl: &Rtnl) {}
 
     /// A frame received on the lower device this device is attached to
     /// ([`Device::attach_rx`]). Runs in softirq context under RCU.
@@ -176,8 +176,10 @@ impl<T: Driver> Adapter<T> {
             unsafe { PrivSlot::<T>::clear(dev) };
             return ret;
         }
-        // SAFETY: `dev` is registered by us and its state is ready.
-        if let Err(e) = T::registered(unsafe { Device::from_raw(dev) }, &mut ack) {
+        // SAFETY: `dev` is registered by us and its state is ready; newlink
+        // runs under RTNL.
+        let (this, rtnl) = unsafe { (Device::from_raw(dev), Rtnl::assume()) };
+        if let Err(e) = T::registered(this, &rtnl, &mut ack) {
             // SAFETY: RTNL is held; the core frees the device afterwards.
             unsafe { bindings::unregister_netdevice_queue(dev, core::ptr::null_mut()) };
             return e.to_errno();
@@ -222,7 +224,8 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn uninit(dev: *mut bindings::net_device) {
         // SAFETY: `ndo_uninit` runs under RTNL on a device of this kind whose
         // state was initialised before `register_netdevice`.
-        T::uninit(unsafe { Device::from_raw(dev) })
+        let (this, rtnl) = unsafe { (Device::from_raw(dev), Rtnl::assume()) };
+        T::uninit(this, &rtnl)
     }
 
     unsafe extern "C" fn iflink(dev: *const bindings::net_device) -> c_int {

@@ -20,6 +20,9 @@ pub(crate) enum RxResult {
     Pass(SkBuff),
     /// Taken (delivered elsewhere or dropped).
     Consumed,
+    /// Received again as if it had arrived on the device the driver set
+    /// with [`SkBuff::set_dev`] (`RX_HANDLER_ANOTHER`).
+    Another(SkBuff),
 }
 
 impl<T: Driver> Device<T> {
@@ -81,6 +84,12 @@ unsafe extern "C" fn rx_handler<T: Driver>(pskb: *mut *mut bindings::sk_buff) ->
             // SAFETY: hand the (possibly reallocated) buffer back to the core.
             unsafe { *pskb = skb.into_raw() };
             bindings::rx_handler_result_RX_HANDLER_PASS
+        }
+        RxResult::Another(skb) => {
+            // SAFETY: as for `Pass`; the core starts another receive round
+            // on `skb->dev`.
+            unsafe { *pskb = skb.into_raw() };
+            bindings::rx_handler_result_RX_HANDLER_ANOTHER
         }
         RxResult::Consumed => bindings::rx_handler_result_RX_HANDLER_CONSUMED,
     }

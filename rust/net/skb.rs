@@ -21,6 +21,19 @@ impl SkBuff {
         NonNull::new(ptr).map(Self)
     }
 
+    /// The raw pointer, still owned.
+    pub(super) fn raw(&self) -> NonNull<bindings::sk_buff> {
+        self.0
+    }
+
+    /// Makes `dev` the device the buffer arrived on (`skb->dev`).
+    pub(crate) fn set_dev<T: super::Driver>(&mut self, dev: &super::Device<T>) {
+        // SAFETY: we own the buffer; `dev` is a live device, and the receive
+        // path that continues with the buffer runs under RCU, which keeps a
+        // registered device alive (unregister waits with synchronize_net).
+        unsafe { bindings::vnic_skb_set_dev(self.0.as_ptr(), dev.as_raw()) }
+    }
+
     /// Gives up ownership, returning the raw pointer.
     pub(super) fn into_raw(self) -> *mut bindings::sk_buff {
         ManuallyDrop::new(self).0.as_ptr()

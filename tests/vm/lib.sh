@@ -31,3 +31,36 @@ two_hosts() {
 	ip -n client link set veth0 up
 	ip -n sp link set eth0 up
 }
+# routed_hosts: namespaces "client" (veth0, 10.0.1.2/24), "router" (r0
+# 10.0.1.1/24, r1 10.0.2.254/24, forwarding) and "sp" (eth0, 10.0.2.1/24),
+# default routes through the router. The paper's client -- router -- SP.
+routed_hosts() {
+	ip netns add client
+	ip netns add router
+	ip netns add sp
+	ip link add veth0 netns client type veth peer name r0 netns router
+	ip link add eth0 netns sp type veth peer name r1 netns router
+	ip -n client addr add 10.0.1.2/24 dev veth0
+	ip -n router addr add 10.0.1.1/24 dev r0
+	ip -n router addr add 10.0.2.254/24 dev r1
+	ip -n sp addr add 10.0.2.1/24 dev eth0
+	for ns in client router sp; do ip -n "$ns" link set lo up; done
+	ip -n client link set veth0 up
+	ip -n router link set r0 up
+	ip -n router link set r1 up
+	ip -n sp link set eth0 up
+	ip netns exec router sysctl -qw net.ipv4.ip_forward=1
+	ip -n client route add default via 10.0.1.1
+	ip -n sp route add default via 10.0.2.254
+}
+# sp_vnics N...: relay0 on the SP's eth0 and vNIC #N (ID N, the paper's
+# defaults 192.168.N.1/24) for each N, all up.
+sp_vnics() {
+	ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
+	for n in "$@"; do ip netns exec sp vnicctl link add "vnic$n" --number "$n" --id "$n" --up; done
+}
+# wait_listen NS PORT: until something listens on TCP PORT in NS (5 s).
+wait_listen() {
+	for _ in $(seq 50); do ip netns exec "$1" ss -ltn | grep -q ":$2 " && return 0; sleep 0.1; done
+	fail "nothing listens on port $2 in $1"
+}

@@ -2,11 +2,7 @@
 //! of netlink attributes (`struct nlattr`: u16 length, u16 type, payload,
 //! padded to 4 bytes), in host byte order.
 
-use crate::{
-    IFLA_VNIC_ID, IFLA_VNIC_MAX, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED,
-    IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED,
-    IFLA_VNIC_RELAY_SESSIONS, IFLA_VNIC_RELAY_TAGGED,
-};
+use crate::*;
 
 /// One vnic link attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +105,14 @@ pub struct RelayCounters {
     pub drop_urg_set: u64,
     /// Dropped: an ID on broken headers.
     pub drop_malformed: u64,
+    /// Granted segments delivered on their vNIC.
+    pub delivered: u64,
+    /// vNIC replies rewritten on the way out (pNIC address, ID embedded).
+    pub replies: u64,
+    /// Dropped: the session's vNIC is gone, down, unaddressed, or unroutable.
+    pub drop_undeliverable: u64,
+    /// Dropped: a packet or ARP request from the pNIC aimed at a pseudo address.
+    pub drop_to_pseudo: u64,
 }
 
 /// Decodes the `IFLA_INFO_DATA` payload of a relay.
@@ -126,6 +130,89 @@ pub fn decode_relay_info_data(bytes: &[u8]) -> Result<RelayCounters, UapiError> 
             IFLA_VNIC_RELAY_DROP_NOT_GRANTED => &mut c.drop_not_granted,
             IFLA_VNIC_RELAY_DROP_URG_SET => &mut c.drop_urg_set,
             IFLA_VNIC_RELAY_DROP_MALFORMED => &mut c.drop_malformed,
+            IFLA_VNIC_RELAY_DELIVERED => &mut c.delivered,
+            IFLA_VNIC_RELAY_REPLIES => &mut c.replies,
+            IFLA_VNIC_RELAY_DROP_UNDELIVERABLE => &mut c.drop_undeliverable,
+            IFLA_VNIC_RELAY_DROP_TO_PSEUDO => &mut c.drop_to_pseudo,
+            _ => return Ok(()),
+        };
+        *slot = u64::from_ne_bytes(fixed(kind, payload)?);
+        Ok(())
+    })?;
+    Ok(c)
+}
+
+/// Where a supervisor works.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SsMode {
+    /// On the client host.
+    #[default]
+    Host,
+    /// As a bridge box between a client LAN and its gateway.
+    Bridge,
+}
+
+impl SsMode {
+    /// The `VNIC_SS_MODE_*` value.
+    pub fn to_u32(self) -> u32 {
+        match self {
+            SsMode::Host => VNIC_SS_MODE_HOST,
+            SsMode::Bridge => VNIC_SS_MODE_BRIDGE,
+        }
+    }
+}
+
+/// What a supervisor reports.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SsInfo {
+    /// Host or bridge.
+    pub mode: SsMode,
+    /// Embedding rules.
+    pub rules: u32,
+    /// Outgoing segments given an ID.
+    pub embedded: u64,
+    /// Incoming segments whose ID was checked and cleared.
+    pub cleared: u64,
+    /// Dropped: from a rule's server without an ID.
+    pub drop_no_id: u64,
+    /// Dropped: from a rule's server with another ID.
+    pub drop_wrong_id: u64,
+    /// Segments of a rule's flow with URG set, left untouched.
+    pub urgent: u64,
+}
+
+/// Encodes the `IFLA_INFO_DATA` of a new supervisor.
+pub fn encode_ss_info_data(mode: SsMode) -> Vec<u8> {
+    let mut out = Vec::new();
+    put(&mut out, IFLA_VNIC_SS_MODE, &mode.to_u32().to_ne_bytes());
+    out
+}
+
+/// Decodes the `IFLA_INFO_DATA` payload of a supervisor.
+pub fn decode_ss_info_data(bytes: &[u8]) -> Result<SsInfo, UapiError> {
+    let mut c = SsInfo::default();
+    walk(bytes, |kind, payload| {
+        match kind {
+            IFLA_VNIC_SS_MODE => {
+                c.mode = match u32::from_ne_bytes(fixed(kind, payload)?) {
+                    VNIC_SS_MODE_BRIDGE => SsMode::Bridge,
+                    _ => SsMode::Host,
+                };
+                return Ok(());
+            }
+            IFLA_VNIC_SS_RULES => {
+                c.rules = u32::from_ne_bytes(fixed(kind, payload)?);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let slot = match kind {
+            IFLA_VNIC_SS_EMBEDDED => &mut c.embedded,
+            IFLA_VNIC_SS_CLEARED => &mut c.cleared,
+            IFLA_VNIC_SS_DROP_NO_ID => &mut c.drop_no_id,
+            IFLA_VNIC_SS_DROP_WRONG_ID => &mut c.drop_wrong_id,
+            IFLA_VNIC_SS_URGENT => &mut c.urgent,
             _ => return Ok(()),
         };
         *slot = u64::from_ne_bytes(fixed(kind, payload)?);
@@ -184,5 +271,20 @@ mod tests {
             Err(UapiError::BadLength { kind: IFLA_VNIC_ID, len: 4, want: 2 })
         );
         assert_eq!(decode_info_data(&[2, 0, 1, 0]), Err(UapiError::Truncated(0)));
+    }
+
+    #[test]
+    fn supervisor_info_roundtrips_mode_and_counters() {
+        let mut bytes = encode_ss_info_data(SsMode::Bridge);
+        put(&mut bytes, IFLA_VNIC_SS_PAD, &[]);
+        put(&mut bytes, IFLA_VNIC_SS_EMBEDDED, &9u64.to_ne_bytes());
+        put(&mut bytes, IFLA_VNIC_SS_DROP_WRONG_ID, &2u64.to_ne_bytes());
+        put(&mut bytes, IFLA_VNIC_SS_RULES, &3u32.to_ne_bytes());
+        let c = decode_ss_info_data(&bytes).unwrap();
+        assert_eq!((c.mode, c.embedded, c.drop_wrong_id, c.rules), (SsMode::Bridge, 9, 2, 3));
+        assert_eq!(decode_ss_info_data(&encode_ss_info_data(SsMode::Host)).unwrap().mode, SsMode::Host);
+        let mut short = Vec::new();
+        put(&mut short, IFLA_VNIC_SS_CLEARED, &[1, 2]);
+        assert!(decode_ss_info_data(&short).is_err());
     }
 }

@@ -19,6 +19,12 @@ pub const CMD_SESSION_ADD: u8 = 1;
 pub const CMD_SESSION_DEL: u8 = 2;
 /// `VNIC_CMD_SESSION_GET` (dump).
 pub const CMD_SESSION_GET: u8 = 3;
+/// `VNIC_CMD_EMBED_ADD`.
+pub const CMD_EMBED_ADD: u8 = 4;
+/// `VNIC_CMD_EMBED_DEL`.
+pub const CMD_EMBED_DEL: u8 = 5;
+/// `VNIC_CMD_EMBED_GET` (dump).
+pub const CMD_EMBED_GET: u8 = 6;
 /// `VNIC_A_PAD`.
 pub const A_PAD: u16 = 1;
 /// `VNIC_A_RELAY`: u32 ifindex of the relay.
@@ -29,6 +35,12 @@ pub const A_VNIC: u16 = 3;
 pub const A_CLIENT: u16 = 4;
 /// `VNIC_A_ID`: u16.
 pub const A_ID: u16 = 5;
+/// `VNIC_A_SERVER`: 4 or 16 address bytes.
+pub const A_SERVER: u16 = 6;
+/// `VNIC_A_PORT`: u16.
+pub const A_PORT: u16 = 7;
+/// `VNIC_A_SUPERVISOR`: u32 ifindex of a supervisor.
+pub const A_SUPERVISOR: u16 = 8;
 
 /// nlmsghdr flags.
 pub const NLM_F_REQUEST: u16 = 0x1;
@@ -142,6 +154,71 @@ pub fn parse_session(attrs: &[u8]) -> Result<Session, UapiError> {
     }
 }
 
+/// One embedding rule of a supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rule {
+    /// Supervisor ifindex.
+    pub supervisor: u32,
+    /// The service's address.
+    pub server: IpAddr,
+    /// The service's TCP port.
+    pub port: u16,
+    /// The ID (absent in delete requests).
+    pub id: Option<u16>,
+}
+
+fn put_addr(a: &mut Vec<u8>, kind: u16, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(ip) => put(a, kind, &ip.octets()),
+        IpAddr::V6(ip) => put(a, kind, &ip.octets()),
+    }
+}
+
+/// Attributes of a rule request (`id` omitted for deletes).
+pub fn rule_attrs(r: &Rule) -> Vec<u8> {
+    let mut a = Vec::new();
+    put(&mut a, A_SUPERVISOR, &r.supervisor.to_ne_bytes());
+    put_addr(&mut a, A_SERVER, r.server);
+    put(&mut a, A_PORT, &r.port.to_ne_bytes());
+    if let Some(id) = r.id {
+        put(&mut a, A_ID, &id.to_ne_bytes());
+    }
+    a
+}
+
+/// Attributes of a dump request for the rules of supervisor `ifindex`.
+pub fn supervisor_filter(ifindex: u32) -> Vec<u8> {
+    let mut a = Vec::new();
+    put(&mut a, A_SUPERVISOR, &ifindex.to_ne_bytes());
+    a
+}
+
+/// A rule from a message's attributes.
+pub fn parse_rule(attrs: &[u8]) -> Result<Rule, UapiError> {
+    let (mut ss, mut server, mut port, mut id) = (None, None, None, None);
+    walk(attrs, |kind, p| {
+        let bad = |want| UapiError::BadLength { kind, len: p.len(), want };
+        match kind {
+            A_SUPERVISOR => ss = Some(u32::from_ne_bytes(p.try_into().map_err(|_| bad(4))?)),
+            A_PORT => port = Some(u16::from_ne_bytes(p.try_into().map_err(|_| bad(2))?)),
+            A_ID => id = Some(u16::from_ne_bytes(p.try_into().map_err(|_| bad(2))?)),
+            A_SERVER => {
+                server = Some(match p.len() {
+                    4 => IpAddr::from(<[u8; 4]>::try_from(p).map_err(|_| bad(4))?),
+                    16 => IpAddr::from(<[u8; 16]>::try_from(p).map_err(|_| bad(16))?),
+                    _ => return Err(bad(4)),
+                })
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    match (ss, server, port) {
+        (Some(supervisor), Some(server), Some(port)) => Ok(Rule { supervisor, server, port, id }),
+        _ => Err(UapiError::Missing("a rule needs supervisor, server and port")),
+    }
+}
+
 /// One netlink message from a receive buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Received<'a> {
@@ -197,6 +274,21 @@ mod tests {
             let del = Session { vnic: None, ..s };
             assert_eq!(parse_session(&session_attrs(&del)), Ok(del.clone()));
         }
+    }
+
+    #[test]
+    fn rules_roundtrip_for_both_families() {
+        for server in ["10.0.2.1", "fd00::1"] {
+            let r = Rule { supervisor: 3, server: server.parse().unwrap(), port: 443, id: Some(9) };
+            assert_eq!(parse_rule(&rule_attrs(&r)), Ok(r.clone()));
+            let del = Rule { id: None, ..r };
+            assert_eq!(parse_rule(&rule_attrs(&del)), Ok(del.clone()));
+        }
+        let mut a = Vec::new();
+        put(&mut a, A_SUPERVISOR, &3u32.to_ne_bytes());
+        put(&mut a, A_SERVER, &[1, 2, 3]);
+        put(&mut a, A_PORT, &80u16.to_ne_bytes());
+        assert!(parse_rule(&a).is_err());
     }
 
     #[test]

@@ -5,7 +5,10 @@
 mod attrs;
 pub mod genl;
 
-pub use attrs::{decode_info_data, decode_relay_info_data, encode_info_data, LinkAttr, RelayCounters, UapiError};
+pub use attrs::{
+    decode_info_data, decode_relay_info_data, decode_ss_info_data, encode_info_data, encode_ss_info_data, LinkAttr,
+    RelayCounters, SsInfo, SsMode, UapiError,
+};
 
 /// rtnl link kind, as in `ip link add NAME type vnic`.
 pub const LINK_KIND: &str = "vnic";
@@ -34,6 +37,37 @@ pub const IFLA_VNIC_RELAY_DROP_NOT_GRANTED: u16 = 6;
 pub const IFLA_VNIC_RELAY_DROP_URG_SET: u16 = 7;
 /// `IFLA_VNIC_RELAY_SESSIONS`: u32, sessions in the table.
 pub const IFLA_VNIC_RELAY_SESSIONS: u16 = 8;
+/// `IFLA_VNIC_RELAY_DELIVERED`: u64, granted segments delivered on their vNIC.
+pub const IFLA_VNIC_RELAY_DELIVERED: u16 = 9;
+/// `IFLA_VNIC_RELAY_DROP_UNDELIVERABLE`: u64, dropped, the session's vNIC cannot take it.
+pub const IFLA_VNIC_RELAY_DROP_UNDELIVERABLE: u16 = 10;
+/// `IFLA_VNIC_RELAY_REPLIES`: u64, vNIC replies rewritten on the way out.
+pub const IFLA_VNIC_RELAY_REPLIES: u16 = 11;
+/// `IFLA_VNIC_RELAY_DROP_TO_PSEUDO`: u64, dropped, aimed at a pseudo address from the pNIC.
+pub const IFLA_VNIC_RELAY_DROP_TO_PSEUDO: u16 = 12;
+
+/// rtnl link kind of the supervisor, as in `ip link add NAME type vnic-ss`.
+pub const SS_LINK_KIND: &str = "vnic-ss";
+/// `VNIC_SS_MODE_HOST`.
+pub const VNIC_SS_MODE_HOST: u32 = 1;
+/// `VNIC_SS_MODE_BRIDGE`.
+pub const VNIC_SS_MODE_BRIDGE: u32 = 2;
+/// `IFLA_VNIC_SS_PAD`.
+pub const IFLA_VNIC_SS_PAD: u16 = 1;
+/// `IFLA_VNIC_SS_MODE`: u32, VNIC_SS_MODE_*.
+pub const IFLA_VNIC_SS_MODE: u16 = 2;
+/// `IFLA_VNIC_SS_EMBEDDED`: u64, outgoing segments given an ID.
+pub const IFLA_VNIC_SS_EMBEDDED: u16 = 3;
+/// `IFLA_VNIC_SS_CLEARED`: u64, incoming segments whose ID was checked and cleared.
+pub const IFLA_VNIC_SS_CLEARED: u16 = 4;
+/// `IFLA_VNIC_SS_DROP_NO_ID`: u64, dropped, from a rule's server without an ID.
+pub const IFLA_VNIC_SS_DROP_NO_ID: u16 = 5;
+/// `IFLA_VNIC_SS_DROP_WRONG_ID`: u64, dropped, from a rule's server with another ID.
+pub const IFLA_VNIC_SS_DROP_WRONG_ID: u16 = 6;
+/// `IFLA_VNIC_SS_URGENT`: u64, segments of a rule's flow with URG set, untouched.
+pub const IFLA_VNIC_SS_URGENT: u16 = 7;
+/// `IFLA_VNIC_SS_RULES`: u32, embedding rules.
+pub const IFLA_VNIC_SS_RULES: u16 = 8;
 
 #[cfg(test)]
 mod header_tests {
@@ -72,17 +106,38 @@ mod header_tests {
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_NOT_GRANTED"), IFLA_VNIC_RELAY_DROP_NOT_GRANTED);
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_URG_SET"), IFLA_VNIC_RELAY_DROP_URG_SET);
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_SESSIONS"), IFLA_VNIC_RELAY_SESSIONS);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DELIVERED"), IFLA_VNIC_RELAY_DELIVERED);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_UNDELIVERABLE"), IFLA_VNIC_RELAY_DROP_UNDELIVERABLE);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_REPLIES"), IFLA_VNIC_RELAY_REPLIES);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_TO_PSEUDO"), IFLA_VNIC_RELAY_DROP_TO_PSEUDO);
+        assert!(HEADER.contains(&format!("#define VNIC_SS_LINK_KIND \"{SS_LINK_KIND}\"")));
+        assert!(HEADER.contains(&format!("VNIC_SS_MODE_HOST = {VNIC_SS_MODE_HOST},")));
+        assert!(HEADER.contains(&format!("VNIC_SS_MODE_BRIDGE = {VNIC_SS_MODE_BRIDGE},")));
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_PAD"), IFLA_VNIC_SS_PAD);
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_MODE"), IFLA_VNIC_SS_MODE);
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_EMBEDDED"), IFLA_VNIC_SS_EMBEDDED);
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_CLEARED"), IFLA_VNIC_SS_CLEARED);
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_DROP_NO_ID"), IFLA_VNIC_SS_DROP_NO_ID);
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_DROP_WRONG_ID"), IFLA_VNIC_SS_DROP_WRONG_ID);
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_URGENT"), IFLA_VNIC_SS_URGENT);
+        assert_eq!(enum_value_in(4, "IFLA_VNIC_SS_RULES"), IFLA_VNIC_SS_RULES);
         use genl::*;
         assert!(HEADER.contains(&format!("#define VNIC_GENL_NAME \"{GENL_NAME}\"")));
         assert!(HEADER.contains(&format!("#define VNIC_GENL_VERSION {GENL_VERSION}")));
         assert!(HEADER.contains(&format!("#define VNIC_GENL_MCGRP_EVENTS \"{GENL_MCGRP_EVENTS}\"")));
-        assert_eq!(enum_value_in(3, "VNIC_CMD_SESSION_ADD"), u16::from(CMD_SESSION_ADD));
-        assert_eq!(enum_value_in(3, "VNIC_CMD_SESSION_DEL"), u16::from(CMD_SESSION_DEL));
-        assert_eq!(enum_value_in(3, "VNIC_CMD_SESSION_GET"), u16::from(CMD_SESSION_GET));
-        assert_eq!(enum_value_in(4, "VNIC_A_PAD"), A_PAD);
-        assert_eq!(enum_value_in(4, "VNIC_A_RELAY"), A_RELAY);
-        assert_eq!(enum_value_in(4, "VNIC_A_VNIC"), A_VNIC);
-        assert_eq!(enum_value_in(4, "VNIC_A_CLIENT"), A_CLIENT);
-        assert_eq!(enum_value_in(4, "VNIC_A_ID"), A_ID);
+        assert_eq!(enum_value_in(5, "VNIC_CMD_SESSION_ADD"), u16::from(CMD_SESSION_ADD));
+        assert_eq!(enum_value_in(5, "VNIC_CMD_SESSION_DEL"), u16::from(CMD_SESSION_DEL));
+        assert_eq!(enum_value_in(5, "VNIC_CMD_SESSION_GET"), u16::from(CMD_SESSION_GET));
+        assert_eq!(enum_value_in(6, "VNIC_A_PAD"), A_PAD);
+        assert_eq!(enum_value_in(6, "VNIC_A_RELAY"), A_RELAY);
+        assert_eq!(enum_value_in(6, "VNIC_A_VNIC"), A_VNIC);
+        assert_eq!(enum_value_in(6, "VNIC_A_CLIENT"), A_CLIENT);
+        assert_eq!(enum_value_in(6, "VNIC_A_ID"), A_ID);
+        assert_eq!(enum_value_in(6, "VNIC_A_SERVER"), A_SERVER);
+        assert_eq!(enum_value_in(6, "VNIC_A_PORT"), A_PORT);
+        assert_eq!(enum_value_in(6, "VNIC_A_SUPERVISOR"), A_SUPERVISOR);
+        assert_eq!(enum_value_in(5, "VNIC_CMD_EMBED_ADD"), u16::from(CMD_EMBED_ADD));
+        assert_eq!(enum_value_in(5, "VNIC_CMD_EMBED_DEL"), u16::from(CMD_EMBED_DEL));
+        assert_eq!(enum_value_in(5, "VNIC_CMD_EMBED_GET"), u16::from(CMD_EMBED_GET));
     }
 }

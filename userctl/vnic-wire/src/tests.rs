@@ -1,4 +1,4 @@
-use crate::wire::{classify, Addr, Class, Tagged, ETH_P_IP, ETH_P_IPV6};
+use crate::wire::{arp_request_target, ipv4_dst, classify, parse_segment, supervise, Addr, Class, Parsed, Segment, Supervise, Tagged, ETH_P_IP, ETH_P_IPV6};
 
 /// An IPv4 TCP header pair: client 10.0.1.2 -> 10.0.2.1, with `flags` and
 /// urgent pointer `urg`, data offset `doff` words, `payload` bytes after it.
@@ -37,7 +37,7 @@ fn all(proto: u16, p: &[u8]) -> Class {
 #[test]
 fn a_segment_with_an_id_and_urg_clear_is_tagged() {
     let p = v4(0x02, 0x1234, 5, 0);
-    let want = Tagged { id: 0x1234, client: Addr::V4([10, 0, 1, 2]), tcp_offset: 20 };
+    let want = Tagged { id: 0x1234, client: Addr::V4([10, 0, 1, 2]), server: Addr::V4([10, 0, 2, 1]), tcp_offset: 20 };
     assert_eq!(all(ETH_P_IP, &p), Class::Tagged(want));
     // With options in both headers the offsets follow.
     let mut q = v4(0x10, 7, 8, 100);
@@ -126,4 +126,66 @@ fn session_hash_spreads_a_full_table_over_the_buckets() {
     assert_ne!(session_hash(&a, 1, 1), session_hash(&a, 1, 2));
     assert_eq!(Addr::from_bytes(&[1, 2, 3, 4]), Some(Addr::V4([1, 2, 3, 4])));
     assert_eq!(Addr::from_bytes(&[1, 2, 3]), None);
+}
+
+fn seg(urg: bool, urg_ptr: u16) -> Segment {
+    Segment {
+        src: Addr::V4([10, 0, 2, 1]),
+        dst: Addr::V4([10, 0, 1, 2]),
+        sport: 80,
+        dport: 40000,
+        urg,
+        urg_ptr,
+        tcp_offset: 20,
+    }
+}
+
+#[test]
+fn parse_segment_reads_ports_flags_and_urgent_pointer() {
+    let mut p = v4(0x20 | 0x10, 7, 5, 0);
+    p[20..22].copy_from_slice(&40000u16.to_be_bytes());
+    p[22..24].copy_from_slice(&80u16.to_be_bytes());
+    let Parsed::Tcp(s) = parse_segment(ETH_P_IP, &p, p.len()) else { panic!() };
+    assert_eq!((s.sport, s.dport, s.urg, s.urg_ptr, s.tcp_offset), (40000, 80, true, 7, 20));
+    assert_eq!((s.src, s.dst), (Addr::V4([10, 0, 1, 2]), Addr::V4([10, 0, 2, 1])));
+    let Parsed::Tcp(s) = parse_segment(ETH_P_IPV6, &v6(6, 9), 60) else { panic!() };
+    assert_eq!(s.dst, Addr::V6([0; 16]));
+}
+
+#[test]
+fn parse_segment_asks_for_bytes_and_ignores_truncated_and_other_packets() {
+    let p = v4(0x10, 0, 5, 0);
+    assert_eq!(parse_segment(ETH_P_IP, &p[..20], p.len()), Parsed::NeedBytes(40));
+    assert_eq!(parse_segment(ETH_P_IP, &p[..20], 30), Parsed::Other);
+    assert_eq!(parse_segment(ETH_P_IP, &p[..10], p.len()), Parsed::NeedBytes(20));
+    let mut udp = p.clone();
+    udp[9] = 17;
+    assert_eq!(parse_segment(ETH_P_IP, &udp, udp.len()), Parsed::Other);
+    assert_eq!(parse_segment(0x0806, &p, p.len()), Parsed::Other);
+}
+
+#[test]
+fn the_supervisor_embeds_on_the_way_out_and_checks_on_the_way_in() {
+    assert_eq!(supervise(&seg(false, 0), Some(5), None), Supervise::Embed(5));
+    assert_eq!(supervise(&seg(true, 3), Some(5), None), Supervise::UrgentOut);
+    assert_eq!(supervise(&seg(false, 5), None, Some(5)), Supervise::Clear);
+    assert_eq!(supervise(&seg(false, 0), None, Some(5)), Supervise::DropNoId);
+    assert_eq!(supervise(&seg(false, 6), None, Some(5)), Supervise::DropWrongId);
+    assert_eq!(supervise(&seg(true, 6), None, Some(5)), Supervise::UrgentIn);
+    assert_eq!(supervise(&seg(false, 6), None, None), Supervise::Pass);
+}
+
+#[test]
+fn arp_requests_and_ipv4_destinations_are_read_only_when_well_formed() {
+    let mut arp = vec![0u8, 1, 8, 0, 6, 4, 0, 1];
+    arp.extend_from_slice(&[0; 16]);
+    arp.extend_from_slice(&[192, 168, 1, 1]);
+    assert_eq!(arp_request_target(&arp), Some([192, 168, 1, 1]));
+    arp[7] = 2;
+    assert_eq!(arp_request_target(&arp), None, "a reply is not a request");
+    assert_eq!(arp_request_target(&arp[..27]), None);
+    let p = v4(0x10, 0, 5, 0);
+    assert_eq!(ipv4_dst(&p), Some([10, 0, 2, 1]));
+    assert_eq!(ipv4_dst(&p[..19]), None);
+    assert_eq!(ipv4_dst(&v6(6, 0)), None);
 }

@@ -24,6 +24,55 @@ pub enum Command {
     /// which ID, delivered to which vNIC.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Add, delete and list the embedding rules of a supervisor: which
+    /// service (server address and TCP port) gets which ID.
+    #[command(subcommand)]
+    Embed(EmbedCommand),
+    /// Show the overlay counters of every vnic device (or one): per-reason
+    /// drops of relays and supervisors, traffic of vNICs.
+    Stats {
+        /// Device name (default: every vnic device).
+        name: Option<String>,
+    },
+}
+
+/// `vnicctl embed ...`
+#[derive(Subcommand, Debug)]
+pub enum EmbedCommand {
+    /// Embed ID in every segment to SERVER:PORT on supervisor DEV, and
+    /// require it on every segment from there.
+    Add {
+        /// The supervisor (kind vnic-ss).
+        #[arg(long)]
+        dev: String,
+        /// The service's IPv4 or IPv6 address (the SP host's).
+        #[arg(long)]
+        server: std::net::IpAddr,
+        /// The service's TCP port.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// The ID, 1..65535.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        id: u16,
+    },
+    /// Remove a rule.
+    Del {
+        /// The supervisor.
+        #[arg(long)]
+        dev: String,
+        /// The service's address.
+        #[arg(long)]
+        server: std::net::IpAddr,
+        /// The service's TCP port.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+    },
+    /// List the rules of a supervisor.
+    Show {
+        /// The supervisor.
+        #[arg(long)]
+        dev: String,
+    },
 }
 
 /// `vnicctl session ...`
@@ -67,7 +116,7 @@ pub enum SessionCommand {
 /// `vnicctl link ...`
 #[derive(Subcommand, Debug)]
 pub enum LinkCommand {
-    /// Create a vNIC.
+    /// Create a vNIC, a relay-vNIC (--pnic) or a supervisor (--supervisor).
     Add(LinkAdd),
     /// Delete a vNIC.
     Del {
@@ -79,6 +128,15 @@ pub enum LinkCommand {
         /// Device name (default: every vnic device).
         name: Option<String>,
     },
+}
+
+/// Where a supervisor works.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum SupervisorMode {
+    /// On the client host.
+    Host,
+    /// As a bridge box between a client LAN and its gateway.
+    Bridge,
 }
 
 /// Options of `vnicctl link add`.
@@ -105,8 +163,12 @@ pub struct LinkAdd {
     pub mtu: Option<u32>,
     /// Make a relay-vNIC on this physical NIC instead of a vNIC: it takes
     /// the NIC's overlay traffic (kind vnic-relay).
-    #[arg(long, value_name = "PNIC", conflicts_with_all = ["id", "number", "pseudo"])]
+    #[arg(long, value_name = "PNIC", conflicts_with_all = ["id", "number", "pseudo", "supervisor"])]
     pub pnic: Option<String>,
+    /// Make a supervisor (kind vnic-ss) instead of a vNIC: `host` tags the
+    /// traffic of this host, `bridge` the frames crossing its bridges.
+    #[arg(long, value_name = "MODE", value_enum, conflicts_with_all = ["id", "number", "pseudo", "address"])]
+    pub supervisor: Option<SupervisorMode>,
     /// Bring the device up after creating it.
     #[arg(long)]
     pub up: bool,

@@ -2,16 +2,18 @@
 //! module; prints text for people and JSON (`-j`) for programs.
 
 mod cli;
+mod embed;
 mod error;
 mod extack;
 mod genl;
+mod iface;
 mod model;
 mod session;
 mod parse;
 mod rtnl;
 
 use clap::Parser;
-use cli::{Cli, Command, LinkAdd, LinkCommand};
+use cli::{Cli, Command, LinkAdd, LinkCommand, SupervisorMode};
 use error::CliError;
 use std::process::ExitCode;
 
@@ -69,6 +71,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             rtnl::del(&h, &name).await
         }
         Command::Session(cmd) => session::run(cmd, cli.json),
+        Command::Embed(cmd) => embed::run(cmd, cli.json),
+        Command::Stats { name } => {
+            if let Some(n) = &name {
+                parse::ifname(n)?;
+            }
+            let h = rtnl::connect()?;
+            let links = rtnl::show(&h, name.as_deref()).await?;
+            print_stats(&links, cli.json)
+        }
         Command::Link(LinkCommand::Show { name }) => {
             if let Some(n) = &name {
                 parse::ifname(n)?;
@@ -99,7 +110,20 @@ fn new_link(a: &LinkAdd) -> Result<rtnl::NewLink, CliError> {
     if let Some(pnic) = &a.pnic {
         parse::ifname(pnic)?;
     }
-    Ok(rtnl::NewLink { name: a.name.clone(), id: a.id, mac, mtu: a.mtu, pseudo, pnic: a.pnic.clone(), up: a.up })
+    let supervisor = a.supervisor.map(|m| match m {
+        SupervisorMode::Host => vnic_uapi::SsMode::Host,
+        SupervisorMode::Bridge => vnic_uapi::SsMode::Bridge,
+    });
+    Ok(rtnl::NewLink {
+        name: a.name.clone(),
+        id: a.id,
+        mac,
+        mtu: a.mtu,
+        pseudo,
+        pnic: a.pnic.clone(),
+        supervisor,
+        up: a.up,
+    })
 }
 
 fn print_links(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
@@ -110,6 +134,20 @@ fn print_links(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
     } else {
         for l in links {
             print!("{}", l.to_text());
+        }
+    }
+    Ok(())
+}
+
+fn print_stats(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
+    let rows: Vec<model::Stats> = links.iter().map(model::Stats::of).collect();
+    if json {
+        let text = serde_json::to_string_pretty(&rows)
+            .map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        for r in &rows {
+            print!("{}", r.to_text());
         }
     }
     Ok(())

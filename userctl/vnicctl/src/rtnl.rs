@@ -9,10 +9,13 @@ use netlink_packet_route::link::{InfoData, InfoKind, LinkAttribute, LinkFlags, L
 use rtnetlink::sys::AsyncSocket;
 use rtnetlink::{Handle, LinkMessageBuilder, LinkUnspec};
 use std::net::{IpAddr, Ipv4Addr};
-use vnic_uapi::{decode_info_data, decode_relay_info_data, encode_info_data, LinkAttr, LINK_KIND, RELAY_LINK_KIND};
+use vnic_uapi::{
+    decode_info_data, decode_relay_info_data, decode_ss_info_data, encode_info_data, encode_ss_info_data, LinkAttr, SsMode,
+    LINK_KIND, RELAY_LINK_KIND, SS_LINK_KIND,
+};
 
 fn is_ours(kind: Option<&str>) -> bool {
-    matches!(kind, Some(LINK_KIND) | Some(RELAY_LINK_KIND))
+    matches!(kind, Some(LINK_KIND) | Some(RELAY_LINK_KIND) | Some(SS_LINK_KIND))
 }
 
 /// Opens an rtnetlink connection that receives the kernel's extack messages.
@@ -51,6 +54,8 @@ pub struct NewLink {
     pub pseudo: Option<(Ipv4Addr, u8)>,
     /// Make a relay on this physical NIC instead of a vNIC.
     pub pnic: Option<String>,
+    /// Make a supervisor working in this mode instead of a vNIC.
+    pub supervisor: Option<SsMode>,
     /// Bring it up.
     pub up: bool,
 }
@@ -59,7 +64,11 @@ pub struct NewLink {
 /// later step fails, the half-made device is deleted again.
 pub async fn add(h: &Handle, new: &NewLink) -> Result<(), CliError> {
     let what = format!("creating {}", new.name);
-    let kind = if new.pnic.is_some() { RELAY_LINK_KIND } else { LINK_KIND };
+    let kind = match (&new.pnic, new.supervisor) {
+        (Some(_), _) => RELAY_LINK_KIND,
+        (None, Some(_)) => SS_LINK_KIND,
+        (None, None) => LINK_KIND,
+    };
     let mut b = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Other(kind.into()))
         .name(new.name.clone());
     if let Some(pnic) = &new.pnic {
@@ -67,6 +76,9 @@ pub async fn add(h: &Handle, new: &NewLink) -> Result<(), CliError> {
     }
     if let Some(id) = new.id {
         b = b.set_info_data(InfoData::Other(encode_info_data(&[LinkAttr::Id(id)])));
+    }
+    if let Some(mode) = new.supervisor {
+        b = b.set_info_data(InfoData::Other(encode_ss_info_data(mode)));
     }
     if let Some(mac) = new.mac {
         b = b.address(mac.to_vec());
@@ -211,6 +223,7 @@ fn describe(m: &LinkMessage, addresses: Vec<String>) -> Result<VnicLink, CliErro
         kind: kind.clone(),
         pnic: None,
         counters: None,
+        supervisor: None,
         ifindex: m.header.index,
         id: None,
         address: String::new(),
@@ -244,6 +257,10 @@ fn describe(m: &LinkMessage, addresses: Vec<String>) -> Result<VnicLink, CliErro
         if let LinkInfo::Data(InfoData::Other(bytes)) = info {
             if kind == RELAY_LINK_KIND {
                 link.counters = Some(decode_relay_info_data(bytes).map_err(bad)?);
+                continue;
+            }
+            if kind == SS_LINK_KIND {
+                link.supervisor = Some(decode_ss_info_data(bytes).map_err(bad)?);
                 continue;
             }
             for attr in decode_info_data(bytes).map_err(bad)? {

@@ -3,34 +3,10 @@
 use crate::cli::SessionCommand;
 use crate::error::CliError;
 use crate::genl::Genl;
-use crate::parse;
-use std::ffi::CString;
+use crate::iface::{ifindex, ifname};
 use vnic_uapi::genl::{
     parse_session, relay_filter, session_attrs, Session, CMD_SESSION_ADD, CMD_SESSION_DEL, CMD_SESSION_GET, NLM_F_DUMP,
 };
-
-/// Interface index of device `name`, with a sentence if there is none.
-fn ifindex(name: &str) -> Result<u32, CliError> {
-    parse::ifname(name)?;
-    let c = CString::new(name).map_err(|_| CliError::Input(format!("'{name}' is not a valid device name")))?;
-    // SAFETY: `c` is a valid NUL-terminated string for the call's duration.
-    match unsafe { libc::if_nametoindex(c.as_ptr()) } {
-        0 => Err(CliError::Input(format!("there is no device named {name}"))),
-        i => Ok(i),
-    }
-}
-
-/// Name of interface `index`, or the number if it has none any more.
-fn ifname(index: u32) -> String {
-    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
-    // SAFETY: `buf` has IF_NAMESIZE bytes, as if_indextoname requires.
-    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
-    if p.is_null() {
-        return format!("#{index}");
-    }
-    // SAFETY: on success the buffer holds a NUL-terminated name.
-    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
-}
 
 /// Runs one `vnicctl session` command.
 pub fn run(cmd: SessionCommand, json: bool) -> Result<(), CliError> {

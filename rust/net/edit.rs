@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`SkbMut`]: a borrowed socket buffer (what a netfilter hook gets), and
+//! [`TcpEdit`]: in-place rewrites of IPv4/TCP header fields that keep the
+//! checksums right in every `ip_summed` state (none, unnecessary, complete,
+//! partial) and never change the packet's size.
+
+use super::skb::SkBuff;
+use crate::bindings;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+/// A socket buffer borrowed for `'a`: it can be read and its headers edited,
+/// but not freed or kept.
+pub(crate) struct SkbMut<'a>(NonNull<bindings::sk_buff>, PhantomData<&'a mut bindings::sk_buff>);
+
+impl<'a> SkbMut<'a> {
+    /// # Safety
+    ///
+    /// `ptr` is a valid sk_buff that the caller may modify (headers made
+    /// writable through [`SkbMut::tcp_edit`]) and keeps alive for `'a`.
+    pub(super) unsafe fn from_raw(ptr: NonNull<bindings::sk_buff>) -> Self {
+        Self(ptr, PhantomData)
+    }
+
+    /// EtherType of the packet (host order).
+    pub(crate) fn protocol(&self) -> u16 {
+        // SAFETY: a valid sk_buff for `'a` (type invariant).
+        unsafe { bindings::vnic_skb_protocol(self.0.as_ptr()) }
+    }
+
+    /// Bytes from `skb->data` (the network header) to the end.
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: as in `protocol`.
+        unsafe { (*self.0.as_ptr()).len }
+    }
+
+    /// The first `n` bytes from `skb->data`, made linear first; `None` if
+    /// the packet is shorter or memory is short.
+    pub(crate) fn head(&mut self, n: usize) -> Option<&[u8]> {
+        let len = u32::try_from(n).ok()?;
+        // SAFETY: we may modify the buffer (type invariant); pulling only
+        // moves bytes into the linear area.
+        if !unsafe { bindings::vnic_pskb_may_pull(self.0.as_ptr(), len) } {
+            return None;
+        }
+        // SAFETY: `n` bytes at `data` are linear now and stay so while `self`
+        // is borrowed.
+        Some(unsafe { core::slice::from_raw_parts(bindings::vnic_skb_data(self.0.as_ptr()), n) })
+    }
+
+    /// Makes the network header and the 20-byte TCP header at `tcp_offset`
+    /// linear and private to this buffer (unsharing cloned headers), for
+    /// editing; `None` if the packet is too short or memory is short.
+    pub(crate) fn tcp_edit(&mut self, tcp_offset: usize) -> Option<TcpEdit<'_>> {
+        let end = tcp_offset.checked_add(20)?;
+        let len = u32::try_from(end).ok()?;
+        // SAFETY: we may modify the buffer (type invariant).
+        if unsafe { bindings::skb_ensure_writable(self.0.as_ptr(), len) } != 0 {
+            return None;
+        }
+        Some(TcpEdit { skb: self.0, tcp_offset, _borrow: PhantomData })
+    }
+}
+
+impl SkBuff {
+    /// Borrows the buffer for reading and header edits.
+    pub(crate) fn as_mut(&mut self) -> SkbMut<'_> {
+        // SAFETY: we own the buffer exclusively (type invariant of SkBuff)
+        // and lend it for the borrow's lifetime.
+        unsafe { SkbMut::from_raw(self.raw()) }
+    }
+}
+
+/// Writable IPv4 and TCP headers of one buffer (from [`SkbMut::tcp_edit`]).
+pub(crate) struct TcpEdit<'a> {
+    skb: NonNull<bindings::sk_buff>,
+    tcp_offset: usize,
+    _borrow: PhantomData<&'a mut bindings::sk_buff>,
+}
+
+/// Offset of the source address in an IPv4 header.
+const IPV4_SRC: usize = 12;
+/// Offset of the destination address in an IPv4 header.
+const IPV4_DST: usize = 16;
+/// Offset of the header checksum in an IPv4 header.
+const IPV4_CHECK: usize = 10;
+/// Offset of the checksum in a TCP header.
+const TCP_CHECK: usize = 16;
+/// Offset of the urgent pointer in a TCP header.
+const TCP_URG_PTR: usize = 18;
+
+impl TcpEdit<'_> {
+    /// Pointer to byte `at` of the (writable, linear) headers.
+    fn at(&self, at: usize) -> *mut u8 {
+        // SAFETY: `tcp_edit` made `tcp_offset + 20` bytes from `data` linear
+        // and writable; every caller passes `at` below that bound (the
+        // constants above), so the result stays inside the buffer.
+        unsafe { bindings::vnic_skb_data(self.skb.as_ptr()).add(at) }
+    }
+
+    fn read<const N: usize>(&self, at: usize) -> [u8; N] {
+        let mut v = [0u8; N];
+        // SAFETY: `at + N` is within the writable headers (see `at`); the
+        // source may be unaligned, a byte copy does not care.
+        unsafe { core::ptr::copy_nonoverlapping(self.at(at), v.as_mut_ptr(), N) };
+        v
+    }
+
+    fn write<const N: usize>(&mut self, at: usize, v: [u8; N]) {
+        // SAFETY: as in `read`; we hold the buffer's headers exclusively.
+        unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), self.at(at), N) };
+    }
+
+    /// Replaces an IPv4 address at `field` (source or destination) and fixes
+    /// the IPv4 header checksum and the TCP checksum's pseudo-header part.
+    fn set_ipv4_addr(&mut self, field: usize, to: [u8; 4]) {
+        let from: [u8; 4] = self.read(field);
+        self.write(field, to);
+        let (from, to) = (u32::from_ne_bytes(from), u32::from_ne_bytes(to));
+        let tcp_check = self.at(self.tcp_offset + TCP_CHECK).cast::<u16>();
+        // SAFETY: both checksum fields lie inside the writable headers (see
+        // `at`); `from`/`to` are the address in network byte order, as the
+        // helpers expect. `inet_proto_csum_replace4` also keeps `skb->csum`
+        // right for CHECKSUM_COMPLETE and the seed right for PARTIAL.
+        unsafe {
+            bindings::vnic_csum_replace4(self.at(IPV4_CHECK).cast(), from, to);
+            bindings::inet_proto_csum_replace4(tcp_check, self.skb.as_ptr(), from, to, true);
+        }
+    }
+
+    /// Sets the IPv4 source address.
+    pub(crate) fn set_ipv4_src(&mut self, to: [u8; 4]) {
+        self.set_ipv4_addr(IPV4_SRC, to)
+    }
+
+    /// Sets the IPv4 destination address.
+    pub(crate) fn set_ipv4_dst(&mut self, to: [u8; 4]) {
+        self.set_ipv4_addr(IPV4_DST, to)
+    }
+
+    /// Sets the TCP urgent pointer (host order), fixing the TCP checksum.
+    pub(crate) fn set_urg_ptr(&mut self, to: u16) {
+        let at = self.tcp_offset + TCP_URG_PTR;
+        let from: [u8; 2] = self.read(at);
+        let to = to.to_be_bytes();
+        if from == to {
+            return;
+        }
+        self.write(at, to);
+        let tcp_check = self.at(self.tcp_offset + TCP_CHECK).cast::<u16>();
+        // SAFETY: the checksum lies inside the writable headers; the values
+        // are in network byte order, as the helper expects.
+        unsafe {
+            bindings::vnic_l4_csum_replace2(
+                tcp_check,
+                self.skb.as_ptr(),
+                u16::from_ne_bytes(from),
+                u16::from_ne_bytes(to),
+            )
+        }
+    }
+}
