@@ -13,14 +13,15 @@
 //! - Out: a netfilter hook after routing rewrites a vNIC's replies to a
 //!   client with a session: source back to the pNIC's address, the session's
 //!   ID in the urgent pointer. The packet leaves by the host's route to the
-//!   client, so the admin adds no rules.
+//!   client, so the admin adds no rules. A vNIC's segment to a client without
+//!   a session is not let out of the pNIC.
 //!
 //! Only IPv4 is delivered and rewritten; IPv6 segments with a granted ID
 //! reach the host stack unchanged.
 
 use crate::bindings::{
     IFLA_VNIC_RELAY_DELIVERED, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED,
-    IFLA_VNIC_RELAY_DROP_TO_PSEUDO, IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
+    IFLA_VNIC_RELAY_DROP_NO_SESSION, IFLA_VNIC_RELAY_DROP_TO_PSEUDO, IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
     IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_REPLIES,
     IFLA_VNIC_RELAY_SESSIONS, IFLA_VNIC_RELAY_TAGGED, __IFLA_VNIC_RELAY_MAX,
 };
@@ -48,6 +49,7 @@ pub(crate) struct RelayCounters {
     malformed: AtomicU64,
     undeliverable: AtomicU64,
     to_pseudo: AtomicU64,
+    no_session: AtomicU64,
     replies: AtomicU64,
 }
 
@@ -69,7 +71,7 @@ impl Driver for Relay {
     const KIND: &'static CStr = kernel::c_str!("vnic-relay");
     const MAX_ATTR: u16 = (__IFLA_VNIC_RELAY_MAX - 1) as u16;
     const POLICY: &'static [(u16, AttrKind)] = &[];
-    const INFO_SIZE: usize = 10 * nla_total_size(8) + 10 * nla_total_size(0) + nla_total_size(4);
+    const INFO_SIZE: usize = 11 * nla_total_size(8) + 11 * nla_total_size(0) + nla_total_size(4);
 
     type Private = RelayState;
 
@@ -178,6 +180,7 @@ impl Driver for Relay {
             (IFLA_VNIC_RELAY_DROP_MALFORMED, &c.malformed),
             (IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, &c.undeliverable),
             (IFLA_VNIC_RELAY_DROP_TO_PSEUDO, &c.to_pseudo),
+            (IFLA_VNIC_RELAY_DROP_NO_SESSION, &c.no_session),
         ] {
             msg.put_u64(ty, v.load(Relaxed), IFLA_VNIC_RELAY_PAD)?;
         }
@@ -187,13 +190,23 @@ impl Driver for Relay {
 
 impl NfDriver for Relay {
     /// The reply path: a vNIC's segment to a client with a session leaves
-    /// with the pNIC's address as source and the session's ID.
-    fn nf_hook(dev: &Device<Self>, _at: HookPoint, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
+    /// with the pNIC's address as source and the session's ID. One to a
+    /// client without a session (the session was deleted under a live
+    /// connection) does not leave by the pNIC at all: it would carry the
+    /// pseudo address onto the wire. Local traffic to a pseudo address (by
+    /// loopback) is not the overlay's business.
+    fn nf_hook(dev: &Device<Self>, _at: HookPoint, out: i32, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
         let Some(seg) = segment_of(&mut skb, ETH_P_IP) else { return Verdict::Accept };
         let Addr::V4(src) = seg.src else { return Verdict::Accept };
         let Some(vnic) = Device::<Vnic>::by_ipv4_rcu(rcu, dev.net(), src) else { return Verdict::Accept };
         let state = dev.private();
-        let Some(id) = state.sessions.reply_id(rcu, seg.dst, vnic.ifindex()) else { return Verdict::Accept };
+        let Some(id) = state.sessions.reply_id(rcu, seg.dst, vnic.ifindex()) else {
+            if out == state.lower.ifindex() {
+                state.counters.no_session.fetch_add(1, Relaxed);
+                return Verdict::Drop;
+            }
+            return Verdict::Accept;
+        };
         // Real urgent data owns the field; the supervisor lets it through.
         if seg.urg {
             return Verdict::Accept;

@@ -103,6 +103,9 @@ impl SessionTable {
     /// could not tell which ID to carry), `ENOSPC` when the table is full.
     pub(crate) fn add(&self, rtnl: &Rtnl, key: SessionKey, s: Session) -> Result {
         let reply = ReplyKey { client: key.client, vnic: s.vnic };
+        if self.map.get_locked(rtnl, &key).is_some() {
+            return Err(EEXIST);
+        }
         if self.replies.get_locked(rtnl, &reply).is_some() {
             return Err(crate::net::errno(crate::bindings::EADDRINUSE));
         }

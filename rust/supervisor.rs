@@ -135,7 +135,7 @@ impl Driver for Supervisor {
 }
 
 impl NfDriver for Supervisor {
-    fn nf_hook(dev: &Device<Self>, at: HookPoint, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
+    fn nf_hook(dev: &Device<Self>, at: HookPoint, _out: i32, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
         let state = dev.private();
         let (proto, outgoing, incoming) = match at {
             HookPoint::Ipv4PostRouting => (ETH_P_IP, true, false),

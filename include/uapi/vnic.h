@@ -42,6 +42,7 @@ enum {
 	IFLA_VNIC_RELAY_DROP_UNDELIVERABLE,	/* u64: dropped, the session's vNIC is gone, down or has no IPv4 address, or the stack refused the route */
 	IFLA_VNIC_RELAY_REPLIES,	/* u64: segments from a vNIC to a client rewritten on the way out */
 	IFLA_VNIC_RELAY_DROP_TO_PSEUDO,	/* u64: dropped, an IPv4 packet or ARP request from the pNIC aimed at a vNIC's pseudo address */
+	IFLA_VNIC_RELAY_DROP_NO_SESSION,	/* u64: dropped, a vNIC's segment leaving by the pNIC to a client without a session (it would show the pseudo address) */
 	__IFLA_VNIC_RELAY_MAX,
 };
 

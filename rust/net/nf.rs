@@ -57,7 +57,8 @@ pub(crate) enum Verdict {
 pub(crate) trait NfDriver: Driver {
     /// A packet at hook point `at` of the device's namespace. Runs in
     /// softirq or process context under RCU; must not sleep.
-    fn nf_hook(dev: &Device<Self>, at: HookPoint, skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict;
+    /// `out` is the interface index of the output device (0 before routing).
+    fn nf_hook(dev: &Device<Self>, at: HookPoint, out: i32, skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict;
 }
 
 /// Most hook points one device registers.
@@ -169,8 +170,12 @@ unsafe extern "C" fn hook<T: NfDriver>(
     // unregistered in `uninit`, and the device is freed only after an RCU
     // grace period that this hook (run under RCU) is part of.
     let dev = unsafe { Device::<T>::from_raw(priv_.cast()) };
-    // SAFETY: the core passes a valid state for the call.
-    let (pf, hooknum) = unsafe { (u32::from((*state.as_ptr()).pf), u32::from((*state.as_ptr()).hook)) };
+    // SAFETY: the core passes a valid state for the call; its `out` device,
+    // if any, is live for the call too.
+    let (pf, hooknum, out) = unsafe {
+        let s = &*state.as_ptr();
+        (u32::from(s.pf), u32::from(s.hook), s.out.as_ref().map_or(0, |d| d.ifindex))
+    };
     let Some(at) = [
         HookPoint::Ipv4PreRouting,
         HookPoint::Ipv4PostRouting,
@@ -190,7 +195,7 @@ unsafe extern "C" fn hook<T: NfDriver>(
     // SAFETY: the hook owns the packet for the call and may edit it; the
     // network header is at `skb->data` at every hook point above.
     let skb = unsafe { SkbMut::from_raw(skb) };
-    match T::nf_hook(dev, at, skb, &rcu) {
+    match T::nf_hook(dev, at, out, skb, &rcu) {
         Verdict::Accept => bindings::NF_ACCEPT,
         Verdict::Drop => bindings::NF_DROP,
     }

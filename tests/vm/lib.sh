@@ -64,3 +64,64 @@ wait_listen() {
 	for _ in $(seq 50); do ip netns exec "$1" ss -ltn | grep -q ":$2 " && return 0; sleep 0.1; done
 	fail "nothing listens on port $2 in $1"
 }
+# sp_apache: Debian's apache2 in namespace "sp" serving two sites, site one
+# on vNIC #1 (192.168.1.1:80) and site two on vNIC #2 (192.168.2.1:80), and
+# site one again on the SP's own address 10.0.2.1:8080 (no vnic: the
+# baseline). Docroots in /tmp/apache/site{1,2}. Stopped on exit.
+sp_apache() {
+	local d=/tmp/apache m=/usr/lib/apache2/modules
+	mkdir -p "$d/site1" "$d/site2" "$d/run"
+	echo "site one (vNIC #1)" >"$d/site1/index.html"
+	echo "site two (vNIC #2)" >"$d/site2/index.html"
+	chmod -R a+rX "$d"
+	cat >"$d/apache2.conf" <<-CONF
+		ServerName sp
+		ServerRoot /etc/apache2
+		DefaultRuntimeDir $d/run
+		PidFile $d/run/apache2.pid
+		ErrorLog $d/error.log
+		User www-data
+		Group www-data
+		LoadModule mpm_event_module $m/mod_mpm_event.so
+		LoadModule authz_core_module $m/mod_authz_core.so
+		LoadModule dir_module $m/mod_dir.so
+		LoadModule mime_module $m/mod_mime.so
+		TypesConfig /etc/mime.types
+		DirectoryIndex index.html
+		EnableSendfile On
+		Listen 192.168.1.1:80
+		Listen 192.168.2.1:80
+		Listen 10.0.2.1:8080
+		<Directory $d>
+		    Require all granted
+		</Directory>
+		<VirtualHost 192.168.1.1:80>
+		    ServerName site1
+		    DocumentRoot $d/site1
+		</VirtualHost>
+		<VirtualHost 192.168.2.1:80>
+		    ServerName site2
+		    DocumentRoot $d/site2
+		</VirtualHost>
+		<VirtualHost 10.0.2.1:8080>
+		    ServerName baseline
+		    DocumentRoot $d/site1
+		</VirtualHost>
+	CONF
+	ip netns exec sp apache2 -f "$d/apache2.conf" -k start || { cat "$d/error.log" >&2; fail "apache2 did not start"; }
+	trap 'kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
+	wait_listen sp 80
+	wait_listen sp 8080
+}
+# client_embed ID: the client's supervisor ss0 (made on first use) tags
+# segments to the SP's port 80 with ID (replacing an earlier rule).
+client_embed() {
+	[ -d /proc/sys/net ] && ip netns exec client test -e /sys/class/net/ss0 ||
+		ip netns exec client vnicctl link add ss0 --supervisor host --up
+	ip netns exec client vnicctl embed del --dev ss0 --server 10.0.2.1 --port 80 2>/dev/null || true
+	ip netns exec client vnicctl embed add --dev ss0 --server 10.0.2.1 --port 80 --id "$1"
+}
+# relay_counter NAME: one of relay0's counters (vnicctl stats -j).
+relay_counter() { ip netns exec sp vnicctl -j stats relay0 | json "d[0]['relay']['$1']"; }
+# ss_counter NAME: one of the client supervisor's counters.
+ss_counter() { ip netns exec client vnicctl -j stats ss0 | json "d[0]['supervisor']['$1']"; }

@@ -11,4 +11,4 @@ for round in 1 2; do
 done
 out=$(ip link add probe0 type vnic 2>&1) && fail "kind vnic still known after rmmod"
 expect_match "$out" "Unknown device type|not supported" "error once unloaded"
-dmesg | grep -q 'vnic: link kinds "vnic" and "vnic-relay" registered' || fail "no registration message in dmesg"
+dmesg | grep -q 'vnic: link kinds "vnic", "vnic-relay" and "vnic-ss" registered' || fail "no registration message in dmesg"

@@ -60,6 +60,7 @@ run_err() {
 	expect_match "$out" "$re" "$what"
 }
 run_err "duplicate" "already has a session with this ID" sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 7
+run_err "second session on one vNIC" "already has a session on this vNIC" sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 8
 run_err "vNIC that is not a vNIC" "names no vNIC" sp vnicctl session add --relay relay0 --vnic lo --client 10.0.1.2 --id 5
 run_err "relay that is not a relay" "names no relay" sp vnicctl session add --relay vnic1 --vnic vnic1 --client 10.0.1.2 --id 5
 run_err "missing relay" "no device named relay9" sp vnicctl session add --relay relay9 --vnic vnic1 --client 10.0.1.2 --id 5

@@ -113,6 +113,8 @@ pub struct RelayCounters {
     pub drop_undeliverable: u64,
     /// Dropped: a packet or ARP request from the pNIC aimed at a pseudo address.
     pub drop_to_pseudo: u64,
+    /// Dropped: a vNIC's segment leaving by the pNIC to a client without a session.
+    pub drop_no_session: u64,
 }
 
 /// Decodes the `IFLA_INFO_DATA` payload of a relay.
@@ -134,6 +136,7 @@ pub fn decode_relay_info_data(bytes: &[u8]) -> Result<RelayCounters, UapiError> 
             IFLA_VNIC_RELAY_REPLIES => &mut c.replies,
             IFLA_VNIC_RELAY_DROP_UNDELIVERABLE => &mut c.drop_undeliverable,
             IFLA_VNIC_RELAY_DROP_TO_PSEUDO => &mut c.drop_to_pseudo,
+            IFLA_VNIC_RELAY_DROP_NO_SESSION => &mut c.drop_no_session,
             _ => return Ok(()),
         };
         *slot = u64::from_ne_bytes(fixed(kind, payload)?);

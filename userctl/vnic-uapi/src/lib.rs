@@ -45,6 +45,8 @@ pub const IFLA_VNIC_RELAY_DROP_UNDELIVERABLE: u16 = 10;
 pub const IFLA_VNIC_RELAY_REPLIES: u16 = 11;
 /// `IFLA_VNIC_RELAY_DROP_TO_PSEUDO`: u64, dropped, aimed at a pseudo address from the pNIC.
 pub const IFLA_VNIC_RELAY_DROP_TO_PSEUDO: u16 = 12;
+/// `IFLA_VNIC_RELAY_DROP_NO_SESSION`: u64, dropped, a vNIC's segment to a client without a session.
+pub const IFLA_VNIC_RELAY_DROP_NO_SESSION: u16 = 13;
 
 /// rtnl link kind of the supervisor, as in `ip link add NAME type vnic-ss`.
 pub const SS_LINK_KIND: &str = "vnic-ss";
@@ -110,6 +112,7 @@ mod header_tests {
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_UNDELIVERABLE"), IFLA_VNIC_RELAY_DROP_UNDELIVERABLE);
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_REPLIES"), IFLA_VNIC_RELAY_REPLIES);
         assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_TO_PSEUDO"), IFLA_VNIC_RELAY_DROP_TO_PSEUDO);
+        assert_eq!(enum_value_in(2, "IFLA_VNIC_RELAY_DROP_NO_SESSION"), IFLA_VNIC_RELAY_DROP_NO_SESSION);
         assert!(HEADER.contains(&format!("#define VNIC_SS_LINK_KIND \"{SS_LINK_KIND}\"")));
         assert!(HEADER.contains(&format!("VNIC_SS_MODE_HOST = {VNIC_SS_MODE_HOST},")));
         assert!(HEADER.contains(&format!("VNIC_SS_MODE_BRIDGE = {VNIC_SS_MODE_BRIDGE},")));

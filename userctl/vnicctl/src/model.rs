@@ -87,8 +87,14 @@ fn overlay_text(l: &VnicLink) -> String {
             r.sessions, r.tagged, r.granted, r.delivered, r.replies
         );
         s += &format!(
-            "    dropped: {} unknown id, {} not granted, {} urg set, {} malformed, {} undeliverable, {} to pseudo\n",
-            r.drop_unknown_id, r.drop_not_granted, r.drop_urg_set, r.drop_malformed, r.drop_undeliverable, r.drop_to_pseudo
+            "    dropped: {} unknown id, {} not granted, {} urg set, {} malformed, {} undeliverable, {} to pseudo, {} no session\n",
+            r.drop_unknown_id,
+            r.drop_not_granted,
+            r.drop_urg_set,
+            r.drop_malformed,
+            r.drop_undeliverable,
+            r.drop_to_pseudo,
+            r.drop_no_session
         );
     }
     if let Some(c) = &l.supervisor {
@@ -219,7 +225,7 @@ mod tests {
         let t = r.to_text();
         assert!(t.starts_with("relay0: vnic-relay on eth0 state unknown"), "{t}");
         assert!(t.contains("overlay: 0 sessions, 4 tagged, 0 granted, 0 delivered, 0 replies\n"), "{t}");
-        assert!(t.contains("dropped: 3 unknown id, 0 not granted, 0 urg set, 1 malformed, 0 undeliverable, 0 to pseudo"), "{t}");
+        assert!(t.contains("dropped: 3 unknown id, 0 not granted, 0 urg set, 1 malformed, 0 undeliverable, 0 to pseudo, 0 no session"), "{t}");
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["counters"]["drop_unknown_id"], 3);
         assert_eq!(v["pnic"], "eth0");

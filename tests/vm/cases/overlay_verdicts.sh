@@ -1,0 +1,71 @@
+# What the overlay refuses, and what it leaves alone: an unknown ID, a
+# granted ID from another client, a session's ID with URG set, a pseudo
+# address reached directly (IPv4 or ARP), a vNIC that is down: each dropped
+# and counted under its reason. Ping and plain TCP to the SP host work
+# throughout, and deleting a session cuts its flow.
+. ../lib.sh
+load_vnic
+routed_hosts
+sp_vnics 1 2
+sp_apache
+head -c 20M /dev/zero >/tmp/apache/site1/slow.bin
+chmod a+r /tmp/apache/site1/slow.bin
+ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1
+get() { ip netns exec client curl -sf --max-time 5 "$@"; }
+plain_ok() {
+	ip netns exec client ping -c 1 -W 2 10.0.2.1 >/dev/null || fail "ping to the SP ($1)"
+	expect_eq "$(get http://10.0.2.1:8080/)" "site one (vNIC #1)" "plain TCP to the SP ($1)"
+}
+plain_ok "before any rule"
+
+# An ID nobody holds.
+client_embed 7
+get http://10.0.2.1/ >/dev/null && fail "unknown ID 7 got through"
+[ "$(relay_counter drop_unknown_id)" -gt 0 ] || fail "unknown ID not counted"
+plain_ok "unknown ID"
+
+# A granted ID used from another address of the client (a spoofer's view):
+# curl from 10.0.1.3 with ID 1, which belongs to 10.0.1.2 only.
+ip -n client addr add 10.0.1.3/24 dev veth0
+client_embed 1
+get --interface 10.0.1.3 http://10.0.2.1/ >/dev/null && fail "ID 1 from 10.0.1.3 got through"
+[ "$(relay_counter drop_not_granted)" -gt 0 ] || fail "not-granted ID not counted"
+expect_eq "$(get http://10.0.2.1/)" "site one (vNIC #1)" "the rightful client still gets site one"
+
+# The session's ID on a segment with URG set.
+before=$(relay_counter drop_urg_set)
+ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.2.1 80 --urg-ptr 1 --flags SU --count 2
+sleep 0.3
+expect_eq "$(relay_counter drop_urg_set)" "$((before + 2))" "URG-set segments with the ID"
+
+# Pseudo addresses are not reachable from the wire: not routed to, not
+# resolved by ARP.
+ip -n router route add 192.168.1.0/24 via 10.0.2.1
+ip netns exec router curl -sf --max-time 3 http://192.168.1.1/ >/dev/null && fail "pseudo address reached by routing"
+ip -n router route del 192.168.1.0/24 via 10.0.2.1
+ip -n router addr add 192.168.2.99/24 dev r1
+ip netns exec router ping -c 1 -W 1 192.168.2.1 >/dev/null && fail "pseudo address reached over ARP"
+ip -n router addr del 192.168.2.99/24 dev r1
+[ "$(relay_counter drop_to_pseudo)" -ge 2 ] || fail "direct packets to pseudo addresses not counted ($(relay_counter drop_to_pseudo))"
+
+# A vNIC that is down takes nothing.
+ip -n sp link set vnic1 down
+get http://10.0.2.1/ >/dev/null && fail "a down vNIC answered"
+[ "$(relay_counter drop_undeliverable)" -gt 0 ] || fail "undeliverable not counted"
+ip -n sp link set vnic1 up
+ip -n sp addr replace 192.168.1.1/24 dev vnic1
+ip netns exec sp ip route show table local | grep -q 192.168.1.1 || fail "vnic1 lost its address"
+sleep 1
+expect_eq "$(get http://10.0.2.1/)" "site one (vNIC #1)" "vNIC #1 back up"
+
+# Deleting the session cuts a transfer in flight (rate-limited so that it
+# is still running).
+ip netns exec client curl -s --limit-rate 500k --max-time 30 -o /tmp/slow.bin http://10.0.2.1/slow.bin &
+pid=$!
+sleep 2
+ip netns exec sp vnicctl session del --relay relay0 --client 10.0.1.2 --id 1
+wait "$pid" && fail "the transfer survived the deletion of its session"
+size=$(wc -c </tmp/slow.bin)
+[ "$size" -lt $((20 * 1024 * 1024)) ] || fail "the whole file arrived ($size bytes)"
+[ "$(relay_counter drop_no_session)" -gt 0 ] || fail "the service's segments after the session ended were not held back"
+plain_ok "after the session went"
