@@ -10,7 +10,6 @@ void vnic_dstats_rx_dropped(struct net_device *dev) { dev_dstats_rx_dropped(dev)
 void vnic_eth_hw_addr_random(struct net_device *dev) { eth_hw_addr_random(dev); }
 bool vnic_is_valid_ether_addr(const u8 *addr) { return is_valid_ether_addr(addr); }
 void vnic_kfree_skb(struct sk_buff *skb) { kfree_skb(skb); }
-void vnic_consume_skb(struct sk_buff *skb) { consume_skb(skb); }
 int vnic_nla_len(const struct nlattr *nla) { return nla_len(nla); }
 void *vnic_nla_data(const struct nlattr *nla) { return nla_data(nla); }
 int vnic_nla_put_u16(struct sk_buff *skb, int attrtype, u16 value) { return nla_put_u16(skb, attrtype, value); }

@@ -23,7 +23,6 @@ void vnic_dstats_rx_dropped(struct net_device *dev);
 void vnic_eth_hw_addr_random(struct net_device *dev);
 bool vnic_is_valid_ether_addr(const u8 *addr);
 void vnic_kfree_skb(struct sk_buff *skb);
-void vnic_consume_skb(struct sk_buff *skb);
 int vnic_nla_len(const struct nlattr *nla);
 void *vnic_nla_data(const struct nlattr *nla);
 int vnic_nla_put_u16(struct sk_buff *skb, int attrtype, u16 value);

@@ -4,9 +4,9 @@
 //!
 //! Services bind to its pseudo address (its primary IPv4 address). The relay
 //! delivers a client's granted segments on it and rewrites the replies, which
-//! leave by the host's route to the client (see `relay.rs`). What the stack
-//! routes into the vNIC itself (other addresses of its subnet) is counted and
-//! discarded, like `dummy`.
+//! leave by the host's route to the client (see `relay.rs`), counted as the
+//! vNIC's tx. What the stack routes into the vNIC itself (other addresses of
+//! its subnet, IPv6 neighbour discovery) goes nowhere: counted as tx_dropped.
 
 use crate::bindings::{IFLA_VNIC_ID, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, LinkAttrs};
@@ -67,8 +67,11 @@ impl Driver for Vnic {
     }
 
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) {
-        dev.count_tx(skb.len());
-        skb.consume();
+        // Nothing leaves through the vNIC itself (replies are rewritten
+        // after routing and leave by the pNIC, counted as tx there): what
+        // the stack routes here goes nowhere.
+        dev.count_tx_dropped();
+        drop(skb);
     }
 
     fn fill_info(dev: &Device<Self>, msg: &mut LinkInfoMsg) -> Result {

@@ -22,14 +22,11 @@ echo "== SP: sessions (vnicctl session show)"
 ip netns exec sp vnicctl session show --relay relay0
 for id in 1 2; do
 	client_embed "$id"
-	ip netns exec router tcpdump -i r1 -s 128 -U -Z root -w "/tmp/demo$id.pcap" tcp 2>/dev/null &
-	cap=$!
-	sleep 1
+	capture_start router r1 "/tmp/demo$id.pcap"
 	echo
 	echo "== client: curl http://10.0.2.1/ with ID $id embedded by its supervisor"
 	ip netns exec client curl -s --max-time 10 http://10.0.2.1/
-	sleep 0.5
-	kill -INT "$cap"; wait "$cap" || true
+	capture_stop
 	echo "== router: the capture (tcpdump -w, read back)"
 	python3 ../pcap_tcp.py "/tmp/demo$id.pcap" --server 10.0.2.1:80 --id "$id" --lines | sed -n 1,6p
 done

@@ -7,8 +7,8 @@ use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 
 /// A socket buffer the driver owns. Dropping it frees it as a drop
-/// (`kfree_skb`, visible to drop monitors); [`SkBuff::consume`] frees it as
-/// delivered.
+/// (`kfree_skb`, visible to drop monitors); handing it back to the stack
+/// ([`super::RxResult`]) gives up ownership.
 pub(crate) struct SkBuff(NonNull<bindings::sk_buff>);
 
 impl SkBuff {
@@ -63,14 +63,6 @@ impl SkBuff {
         // SAFETY: `pskb_may_pull` succeeded, so `n` bytes at `data` are linear
         // and stay so while `self` is borrowed.
         Some(unsafe { core::slice::from_raw_parts(bindings::vnic_skb_data(self.0.as_ptr()), n) })
-    }
-
-    /// Frees the buffer as successfully handled.
-    pub(crate) fn consume(self) {
-        let this = ManuallyDrop::new(self);
-        // SAFETY: we own the buffer and give up our reference; `Drop` will
-        // not run on it (ManuallyDrop).
-        unsafe { bindings::vnic_consume_skb(this.0.as_ptr()) }
     }
 }
 

@@ -125,3 +125,19 @@ client_embed() {
 relay_counter() { ip netns exec sp vnicctl -j stats relay0 | json "d[0]['relay']['$1']"; }
 # ss_counter NAME: one of the client supervisor's counters.
 ss_counter() { ip netns exec client vnicctl -j stats ss0 | json "d[0]['supervisor']['$1']"; }
+# capture_start NS IFACE FILE: tcpdump (TCP only, headers) in the background,
+# returning once it listens; capture_stop ends it and waits for the file.
+capture_start() {
+	rm -f /tmp/tcpdump.err
+	ip netns exec "$1" tcpdump -i "$2" -s 128 -U --immediate-mode -Z root -w "$3" tcp 2>/tmp/tcpdump.err &
+	capture_pid=$!
+	for _ in $(seq 100); do grep -q "listening on" /tmp/tcpdump.err 2>/dev/null && return 0; sleep 0.1; done
+	fail "tcpdump did not start: $(cat /tmp/tcpdump.err)"
+}
+capture_stop() {
+	sleep 0.5
+	kill -INT "$capture_pid" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$capture_pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$capture_pid" 2>/dev/null || true
+	wait "$capture_pid" 2>/dev/null || true
+}

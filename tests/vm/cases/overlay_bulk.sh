@@ -5,7 +5,7 @@
 . ../lib.sh
 load_vnic
 routed_hosts
-sp_vnics 1
+sp_vnics 1 2
 sp_apache
 head -c 100M /dev/urandom >/tmp/apache/site1/big.bin
 chmod a+r /tmp/apache/site1/big.bin

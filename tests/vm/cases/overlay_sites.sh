@@ -14,12 +14,8 @@ ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1
 ip netns exec sp vnicctl session add --relay relay0 --vnic vnic2 --client 10.0.1.2 --id 2
 
 get() { ip netns exec client curl -sf --max-time 10 "$@"; }
-capture() { # capture FILE: tcpdump on the router's SP-side port, in the background
-	ip netns exec router tcpdump -i r1 -s 128 -U -Z root -w "$1" tcp 2>/dev/null &
-	tcpdump_pid=$!
-	sleep 1
-}
-stop_capture() { sleep 0.5; kill -INT "$tcpdump_pid"; wait "$tcpdump_pid" || true; }
+capture() { capture_start router r1 "$1"; } # on the router's SP-side port
+stop_capture() { capture_stop; }
 
 # Without a rule the client reaches the SP itself: no vNIC answers on port 80.
 get http://10.0.2.1/ >/dev/null && fail "port 80 of the SP answered without an ID"
