@@ -41,3 +41,5 @@ void vnic_skb_set_dev(struct sk_buff *skb, struct net_device *dev) { skb->dev = 
 unsigned int vnic_skb_headlen(const struct sk_buff *skb) { return skb_headlen(skb); }
 void vnic_csum_replace4(__sum16 *sum, __be32 from, __be32 to) { csum_replace4(sum, from, to); }
 void vnic_l4_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to) { inet_proto_csum_replace2(sum, skb, from, to, false); }
+void vnic_local_bh_disable(void) { local_bh_disable(); }
+void vnic_local_bh_enable(void) { local_bh_enable(); }

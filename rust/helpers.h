@@ -54,5 +54,7 @@ void vnic_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
 unsigned int vnic_skb_headlen(const struct sk_buff *skb);
 void vnic_csum_replace4(__sum16 *sum, __be32 from, __be32 to);
 void vnic_l4_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to);
+void vnic_local_bh_disable(void);
+void vnic_local_bh_enable(void);
 
 #endif /* VNIC_HELPERS_H */

@@ -55,8 +55,9 @@ pub(crate) enum Verdict {
 
 /// A driver whose devices own netfilter hooks.
 pub(crate) trait NfDriver: Driver {
-    /// A packet at hook point `at` of the device's namespace. Runs in
-    /// softirq or process context under RCU; must not sleep.
+    /// A packet at hook point `at` of the device's namespace. Runs under RCU
+    /// with bottom halves disabled (the layer sees to it in process
+    /// context); must not sleep.
     /// `out` is the interface index of the output device (0 before routing).
     fn nf_hook(dev: &Device<Self>, at: HookPoint, out: i32, skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict;
 }
@@ -195,7 +196,15 @@ unsafe extern "C" fn hook<T: NfDriver>(
     // SAFETY: the hook owns the packet for the call and may edit it; the
     // network header is at `skb->data` at every hook point above.
     let skb = unsafe { SkbMut::from_raw(skb) };
-    match T::nf_hook(dev, at, out, skb, &rcu) {
+    // Output hooks also run in process context (a socket's sendmsg), where
+    // the per-CPU device statistics a hook updates need a stable CPU: run
+    // the driver with bottom halves off, as the receive path does.
+    // SAFETY: paired with the enable below; nothing in between sleeps.
+    unsafe { bindings::vnic_local_bh_disable() };
+    let verdict = T::nf_hook(dev, at, out, skb, &rcu);
+    // SAFETY: disabled above.
+    unsafe { bindings::vnic_local_bh_enable() };
+    match verdict {
         Verdict::Accept => bindings::NF_ACCEPT,
         Verdict::Drop => bindings::NF_DROP,
     }
