@@ -4,6 +4,7 @@
 #   make KDIR=/path      vnic.ko against another 6.12+ kernel built with CONFIG_RUST=y
 #   make check           unit tests, then the VM tests on the normal and the debug kernel
 #   make demo            the papers' scenario in a VM: two vNICs, two sites, one ID each
+#   make bench           iperf3 through baseline routing, vnic, VXLAN and Geneve (table + $BENCH_OUT)
 #
 # Kernel builds live in $(VNIC_CACHE) (default ~/.cache/vnic), outside the repo.
 
@@ -11,7 +12,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 KDIR ?=
 
-.PHONY: all deps kernel module vnicctl check unit vm-check demo clean help
+.PHONY: all deps kernel module vnicctl check unit vm-check demo bench clean help
 
 all: module vnicctl
 
@@ -44,8 +45,11 @@ check: deps
 demo: all
 	@tests/vm/run tests/demo.sh
 
+bench: all
+	@tests/bench/bench
+
 clean:
 	rm -rf build userctl/target
 
 help:
-	@sed -n '2,9s/^# \{0,1\}//p' Makefile
+	@sed -n '2,10s/^# \{0,1\}//p' Makefile
