@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <net/addrconf.h>
 #include <net/route.h>
 #include <net/rtnetlink.h>
 

@@ -16,8 +16,9 @@
 //!   client, so the admin adds no rules. A vNIC's segment to a client without
 //!   a session is not let out of the pNIC.
 //!
-//! Only IPv4 is delivered and rewritten; IPv6 segments with a granted ID
-//! reach the host stack unchanged.
+//! IPv6 works the same way with the vNIC's IPv6 address (the one it would
+//! use towards the client) and the pNIC's; IPv6 input has no reverse-path
+//! filter, so no input route is attached.
 
 use crate::bindings::{
     IFLA_VNIC_RELAY_DELIVERED, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED,
@@ -30,7 +31,7 @@ use crate::net::{HookPoint, LowerDev, NfDriver, NfHooks, RcuRead, Rtnl, RxResult
 use crate::segment::segment_of;
 use crate::session::{Lookup, Session, SessionKey, SessionTable};
 use crate::vnic::Vnic;
-use crate::wire::{arp_request_target, classify, ipv4_dst, Addr, Class, Tagged, ETH_P_ARP, ETH_P_IP};
+use crate::wire::{arp_request_target, classify, ipv4_dst, Addr, Class, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
@@ -59,7 +60,7 @@ pub(crate) struct RelayState {
     counters: RelayCounters,
     /// Who may use which ID, and where it goes.
     pub(crate) sessions: SessionTable,
-    /// The reply rewrite (IPv4 post-routing).
+    /// The reply rewrite (IPv4 and IPv6 post-routing).
     hooks: NfHooks,
 }
 
@@ -101,7 +102,7 @@ impl Driver for Relay {
                 ));
             }
         })?;
-        dev.private().hooks.register(rtnl, dev, &[HookPoint::Ipv4PostRouting]).inspect_err(|_| {
+        dev.private().hooks.register(rtnl, dev, &[HookPoint::Ipv4PostRouting, HookPoint::Ipv6PostRouting]).inspect_err(|_| {
             extack.message(kernel::c_str!("vnic-relay: cannot register the reply hook (CONFIG_NETFILTER?)"));
         })
     }
@@ -195,10 +196,14 @@ impl NfDriver for Relay {
     /// connection) does not leave by the pNIC at all: it would carry the
     /// pseudo address onto the wire. Local traffic to a pseudo address (by
     /// loopback) is not the overlay's business.
-    fn nf_hook(dev: &Device<Self>, _at: HookPoint, out: i32, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
-        let Some(seg) = segment_of(&mut skb, ETH_P_IP) else { return Verdict::Accept };
-        let Addr::V4(src) = seg.src else { return Verdict::Accept };
-        let Some(vnic) = Device::<Vnic>::by_ipv4_rcu(rcu, dev.net(), src) else { return Verdict::Accept };
+    fn nf_hook(dev: &Device<Self>, at: HookPoint, out: i32, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
+        let proto = if at == HookPoint::Ipv6PostRouting { ETH_P_IPV6 } else { ETH_P_IP };
+        let Some(seg) = segment_of(&mut skb, proto) else { return Verdict::Accept };
+        let vnic = match seg.src {
+            Addr::V4(a) => Device::<Vnic>::by_ipv4_rcu(rcu, dev.net(), a),
+            Addr::V6(a) => Device::<Vnic>::by_ipv6_rcu(rcu, dev.net(), a),
+        };
+        let Some(vnic) = vnic else { return Verdict::Accept };
         let state = dev.private();
         let Some(id) = state.sessions.reply_id(rcu, seg.dst, vnic.ifindex()) else {
             if out == state.lower.ifindex() {
@@ -211,14 +216,21 @@ impl NfDriver for Relay {
         if seg.urg {
             return Verdict::Accept;
         }
-        let Some(addr) = state.lower.ipv4_address() else { return Verdict::Accept };
+        let source = match seg.dst {
+            Addr::V4(_) => state.lower.ipv4_address().map(Addr::V4),
+            Addr::V6(client) => state.lower.ipv6_address_towards(client).map(Addr::V6),
+        };
+        let Some(source) = source else { return Verdict::Accept };
         let len = skb.len();
         let Some(mut edit) = skb.tcp_edit(seg.tcp_offset) else {
             // Out of memory unsharing the headers: sent as is, the client
             // would take it for another host's segment. TCP retransmits.
             return Verdict::Drop;
         };
-        edit.set_ipv4_src(addr);
+        match source {
+            Addr::V4(a) => edit.set_ipv4_src(a),
+            Addr::V6(a) => edit.set_ipv6_src(a),
+        }
         edit.set_urg_ptr(id);
         state.counters.replies.fetch_add(1, Relaxed);
         vnic.count_tx(len);
@@ -230,31 +242,65 @@ impl NfDriver for Relay {
 fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &RcuRead) -> RxResult {
     let state = dev.private();
     let c = &state.counters;
-    let (Addr::V4(client), Addr::V4(server)) = (t.client, t.server) else {
-        return RxResult::Pass(skb);
-    };
     let Some(vnic) = Device::<Vnic>::find_rcu(rcu, dev.net(), s.vnic).filter(|v| v.is_running()) else {
         return drop_counted(dev, skb, &c.undeliverable);
     };
-    let (Some(pseudo), true) = (vnic.ipv4_address(), state.lower.ipv4_address() == Some(server)) else {
-        return drop_counted(dev, skb, &c.undeliverable);
+    let delivered = match (t.client, t.server) {
+        (Addr::V4(client), Addr::V4(server)) => deliver_v4(state, &mut skb, vnic, t.tcp_offset, client, server, rcu),
+        (Addr::V6(client), Addr::V6(server)) => deliver_v6(state, &mut skb, vnic, t.tcp_offset, client, server),
+        _ => false,
     };
-    let Some(tos) = skb.head(2).map(|h| h[1]) else { return drop_counted(dev, skb, &c.undeliverable) };
-    {
-        let mut m = skb.as_mut();
-        let Some(mut edit) = m.tcp_edit(t.tcp_offset) else {
-            return drop_counted(dev, skb, &c.undeliverable);
-        };
-        edit.set_ipv4_dst(pseudo);
-        edit.set_urg_ptr(0);
-    }
-    if state.lower.route_input_v4(rcu, &mut skb, pseudo, client, tos).is_err() {
+    if !delivered {
         return drop_counted(dev, skb, &c.undeliverable);
     }
     skb.set_dev(vnic);
     vnic.count_rx(skb.len());
     c.delivered.fetch_add(1, Relaxed);
     RxResult::Another(skb)
+}
+
+/// IPv4: destination to the pseudo address, ID cleared, then routed as
+/// arrived on the pNIC (so reverse-path filtering sees the real ingress).
+fn deliver_v4(
+    state: &RelayState,
+    skb: &mut SkBuff,
+    vnic: &Device<Vnic>,
+    tcp_offset: usize,
+    client: [u8; 4],
+    server: [u8; 4],
+    rcu: &RcuRead,
+) -> bool {
+    let (Some(pseudo), true) = (vnic.ipv4_address(), state.lower.ipv4_address() == Some(server)) else {
+        return false;
+    };
+    let Some(tos) = skb.head(2).map(|h| h[1]) else { return false };
+    {
+        let mut m = skb.as_mut();
+        let Some(mut edit) = m.tcp_edit(tcp_offset) else { return false };
+        edit.set_ipv4_dst(pseudo);
+        edit.set_urg_ptr(0);
+    }
+    state.lower.route_input_v4(rcu, skb, pseudo, client, tos).is_ok()
+}
+
+/// IPv6: destination to the vNIC's address towards the client, ID cleared
+/// (IPv6 input has no reverse-path filter to satisfy).
+fn deliver_v6(
+    state: &RelayState,
+    skb: &mut SkBuff,
+    vnic: &Device<Vnic>,
+    tcp_offset: usize,
+    client: [u8; 16],
+    server: [u8; 16],
+) -> bool {
+    let (Some(pseudo), true) = (vnic.ipv6_address_towards(client), state.lower.has_ipv6_address(server)) else {
+        return false;
+    };
+    let mut m = skb.as_mut();
+    let Some(mut edit) = m.tcp_edit(tcp_offset) else { return false };
+    edit.set_ipv6_dst(pseudo);
+    edit.set_urg_ptr(0);
+    true
 }
 
 /// Drops frames from the pNIC aimed at a pseudo address (the IPv4 or ARP

@@ -159,6 +159,21 @@ impl<T: Driver> Device<T> {
         unsafe { Self::of_kind(bindings::__ip_dev_find(net.0, u32::from_ne_bytes(addr), false)) }
     }
 
+    /// The device of this kind that owns the local IPv6 address `addr` in
+    /// `net`, from the fast path (a hash lookup).
+    pub(crate) fn by_ipv6_rcu<'a>(_rcu: &'a RcuRead, net: Net, addr: [u8; 16]) -> Option<&'a Self> {
+        let a = in6(addr);
+        // SAFETY: as in `find_rcu`; `ipv6_dev_find` is meant for RCU readers
+        // and returns no reference; `a` lives across the call.
+        unsafe { Self::of_kind(bindings::ipv6_dev_find(net.0, &a, core::ptr::null_mut())) }
+    }
+
+    /// The device's IPv6 address to use towards `dst` (a global one for a
+    /// global `dst`), if the device has a usable one.
+    pub(crate) fn ipv6_address_towards(&self, dst: [u8; 16]) -> Option<[u8; 16]> {
+        ipv6_address_towards(self.as_raw(), dst)
+    }
+
     /// The network namespace the device lives in.
     pub(crate) fn net(&self) -> Net {
         // SAFETY: a live device always has a namespace.
@@ -230,4 +245,38 @@ pub(super) fn ipv4_address(dev: *mut bindings::net_device) -> Option<[u8; 4]> {
     // `inet_select_addr` takes the RCU read lock itself.
     let a = unsafe { bindings::inet_select_addr(dev, 0, bindings::rt_scope_t_RT_SCOPE_UNIVERSE as i32) };
     (a != 0).then(|| a.to_ne_bytes())
+}
+
+/// An `in6_addr` from its bytes.
+pub(super) fn in6(bytes: [u8; 16]) -> bindings::in6_addr {
+    // SAFETY: `in6_addr` is plain C data (a union of byte/word arrays).
+    let mut a: bindings::in6_addr = unsafe { core::mem::zeroed() };
+    a.in6_u.u6_addr8 = bytes;
+    a
+}
+
+/// The address of `dev` the stack would use as source towards `dst`, if it
+/// is one of `dev`'s own (not borrowed from another device).
+pub(super) fn ipv6_address_towards(dev: *mut bindings::net_device, dst: [u8; 16]) -> Option<[u8; 16]> {
+    let d = in6(dst);
+    let mut out = in6([0; 16]);
+    // SAFETY: `dev` is a live device (callers hold a reference or RCU);
+    // both functions take what locks they need; the addresses live across
+    // the calls.
+    unsafe {
+        let net = bindings::vnic_dev_net(dev);
+        if bindings::ipv6_dev_get_saddr(net, dev, &d, 0, &mut out) != 0
+            || bindings::ipv6_chk_addr(net, &out, dev, 0) == 0
+        {
+            return None;
+        }
+        Some(out.in6_u.u6_addr8)
+    }
+}
+
+/// Whether `addr` is one of the IPv6 addresses of `dev`.
+pub(super) fn has_ipv6_address(dev: *mut bindings::net_device, addr: [u8; 16]) -> bool {
+    let a = in6(addr);
+    // SAFETY: as in `ipv6_address_towards`.
+    unsafe { bindings::ipv6_chk_addr(bindings::vnic_dev_net(dev), &a, dev, 0) != 0 }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! [`SkbMut`]: a borrowed socket buffer (what a netfilter hook gets), and
-//! [`TcpEdit`]: in-place rewrites of IPv4/TCP header fields that keep the
+//! [`TcpEdit`]: in-place rewrites of IPv4/IPv6 and TCP header fields that keep the
 //! checksums right in every `ip_summed` state (none, unnecessary, complete,
 //! partial) and never change the packet's size.
 
@@ -85,6 +85,10 @@ const IPV4_SRC: usize = 12;
 const IPV4_DST: usize = 16;
 /// Offset of the header checksum in an IPv4 header.
 const IPV4_CHECK: usize = 10;
+/// Offset of the source address in an IPv6 header.
+const IPV6_SRC: usize = 8;
+/// Offset of the destination address in an IPv6 header.
+const IPV6_DST: usize = 24;
 /// Offset of the checksum in a TCP header.
 const TCP_CHECK: usize = 16;
 /// Offset of the urgent pointer in a TCP header.
@@ -137,6 +141,30 @@ impl TcpEdit<'_> {
     /// Sets the IPv4 destination address.
     pub(crate) fn set_ipv4_dst(&mut self, to: [u8; 4]) {
         self.set_ipv4_addr(IPV4_DST, to)
+    }
+
+    /// Replaces an IPv6 address at `field` and fixes the TCP checksum's
+    /// pseudo-header part (IPv6 has no header checksum).
+    fn set_ipv6_addr(&mut self, field: usize, to: [u8; 16]) {
+        let from: [u8; 16] = self.read(field);
+        self.write(field, to);
+        let words = |b: [u8; 16]| core::array::from_fn::<u32, 4, _>(|i| u32::from_ne_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]));
+        let (from, to) = (words(from), words(to));
+        let tcp_check = self.at(self.tcp_offset + TCP_CHECK).cast::<u16>();
+        // SAFETY: the checksum lies inside the writable headers (see `at`);
+        // `from`/`to` are four aligned network-order words each, live across
+        // the call.
+        unsafe { bindings::inet_proto_csum_replace16(tcp_check, self.skb.as_ptr(), from.as_ptr(), to.as_ptr(), true) };
+    }
+
+    /// Sets the IPv6 source address.
+    pub(crate) fn set_ipv6_src(&mut self, to: [u8; 16]) {
+        self.set_ipv6_addr(IPV6_SRC, to)
+    }
+
+    /// Sets the IPv6 destination address.
+    pub(crate) fn set_ipv6_dst(&mut self, to: [u8; 16]) {
+        self.set_ipv6_addr(IPV6_DST, to)
     }
 
     /// Sets the TCP urgent pointer (host order), fixing the TCP checksum.

@@ -51,6 +51,16 @@ impl LowerDev {
         super::device::ipv4_address(self.as_raw())
     }
 
+    /// The device's IPv6 address to use towards `dst`, if it has one.
+    pub(crate) fn ipv6_address_towards(&self, dst: [u8; 16]) -> Option<[u8; 16]> {
+        super::device::ipv6_address_towards(self.as_raw(), dst)
+    }
+
+    /// Whether `addr` is one of the device's IPv6 addresses.
+    pub(crate) fn has_ipv6_address(&self, addr: [u8; 16]) -> bool {
+        super::device::has_ipv6_address(self.as_raw(), addr)
+    }
+
     /// Routes the received IPv4 packet in `skb` (to `dst` from `src`, TOS
     /// byte `tos`) as if it had arrived on this device, and attaches the
     /// route to it: the stack then skips its own input routing, so the
