@@ -7,8 +7,13 @@
 use crate::bindings::{
     VNIC_A_CLIENT, VNIC_A_ID, VNIC_A_PORT, VNIC_A_RELAY, VNIC_A_SERVER, VNIC_A_SUPERVISOR, VNIC_A_VNIC,
     VNIC_CMD_EMBED_ADD, VNIC_CMD_EMBED_DEL, VNIC_CMD_EMBED_GET, VNIC_CMD_SESSION_ADD, VNIC_CMD_SESSION_DEL,
-    VNIC_CMD_SESSION_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EADDRINUSE, EOPNOTSUPP,
+    VNIC_CMD_SESSION_GET, VNIC_CMD_STATS_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EADDRINUSE, EOPNOTSUPP,
 };
+use crate::bindings::{
+    VNIC_A_STATS, VNIC_STATS_PAD, VNIC_STATS_RX_BYTES, VNIC_STATS_RX_DROPPED, VNIC_STATS_RX_PACKETS,
+    VNIC_STATS_TX_BYTES, VNIC_STATS_TX_DROPPED, VNIC_STATS_TX_PACKETS,
+};
+use crate::net::Driver;
 use crate::embed::Service;
 use crate::supervisor::Supervisor;
 use crate::net::{errno, Attr, AttrKind, Device, Dump, ExtAck, Family, GenlMsg, OpSpec, Request, Rtnl};
@@ -35,6 +40,8 @@ const A_SUPERVISOR: u16 = VNIC_A_SUPERVISOR as u16;
 const EMBED_ADD: u8 = VNIC_CMD_EMBED_ADD as u8;
 const EMBED_DEL: u8 = VNIC_CMD_EMBED_DEL as u8;
 const EMBED_GET: u8 = VNIC_CMD_EMBED_GET as u8;
+const STATS_GET: u8 = VNIC_CMD_STATS_GET as u8;
+const A_STATS: u16 = VNIC_A_STATS as u16;
 
 impl Family for Control {
     const NAME: &'static CStr = c_str!("vnic");
@@ -56,6 +63,7 @@ impl Family for Control {
         OpSpec { cmd: EMBED_ADD, dump: false, admin: true },
         OpSpec { cmd: EMBED_DEL, dump: false, admin: true },
         OpSpec { cmd: EMBED_GET, dump: true, admin: false },
+        OpSpec { cmd: STATS_GET, dump: true, admin: false },
     ];
     const MCGRP: &'static CStr = c_str!("events");
 
@@ -104,6 +112,9 @@ impl Family for Control {
     fn dumpit(cmd: u8, dump: &mut Dump<'_>) -> Result {
         if cmd == EMBED_GET {
             return embed_dumpit(dump);
+        }
+        if cmd == STATS_GET {
+            return stats_dumpit(dump);
         }
         if cmd != SESSION_GET {
             return Err(errno(EOPNOTSUPP));
@@ -283,4 +294,62 @@ fn put_rule(m: &mut GenlMsg, ss: u32, service: &Service, id: u16) -> Result {
     m.put_bytes(A_SERVER, service.addr.bytes())?;
     m.put_u16(A_PORT, service.port)?;
     m.put_u16(A_ID, id)
+}
+
+/// STATS_GET: the counters of one relay, supervisor or vNIC, in one message.
+fn stats_dumpit(dump: &mut Dump<'_>) -> Result {
+    if dump.cursor() > 0 {
+        return Ok(());
+    }
+    let mut ack = dump.extack();
+    let (rtnl, net) = (dump.rtnl(), dump.net());
+    let index = |a: Option<Attr<'_>>| a.and_then(|a| a.u32());
+    let written = if let Some(i) = index(dump.attr(A_RELAY)) {
+        let Some(dev) = Device::<Relay>::find(rtnl, net, i) else {
+            ack.message(c_str!("vnic: VNIC_A_RELAY names no relay in this namespace"));
+            return Err(ENODEV);
+        };
+        dump.message(STATS_GET, |m| {
+            m.put_u32(A_RELAY, i)?;
+            m.nest(A_STATS, |n| Relay::fill_info(dev, n))
+        })?
+    } else if let Some(i) = index(dump.attr(A_SUPERVISOR)) {
+        let Some(dev) = Device::<Supervisor>::find(rtnl, net, i) else {
+            ack.message(c_str!("vnic: VNIC_A_SUPERVISOR names no supervisor (vnic-ss) in this namespace"));
+            return Err(ENODEV);
+        };
+        dump.message(STATS_GET, |m| {
+            m.put_u32(A_SUPERVISOR, i)?;
+            m.nest(A_STATS, |n| Supervisor::fill_info(dev, n))
+        })?
+    } else if let Some(i) = index(dump.attr(A_VNIC)) {
+        let Some(dev) = Device::<Vnic>::find(rtnl, net, i) else {
+            ack.message(c_str!("vnic: VNIC_A_VNIC names no vNIC in this namespace"));
+            return Err(ENODEV);
+        };
+        let s = dev.stats();
+        dump.message(STATS_GET, |m| {
+            m.put_u32(A_VNIC, i)?;
+            m.nest(A_STATS, |n| {
+                for (ty, v) in [
+                    (VNIC_STATS_RX_PACKETS, s.rx_packets),
+                    (VNIC_STATS_RX_BYTES, s.rx_bytes),
+                    (VNIC_STATS_RX_DROPPED, s.rx_dropped),
+                    (VNIC_STATS_TX_PACKETS, s.tx_packets),
+                    (VNIC_STATS_TX_BYTES, s.tx_bytes),
+                    (VNIC_STATS_TX_DROPPED, s.tx_dropped),
+                ] {
+                    n.put_u64(ty, v, VNIC_STATS_PAD)?;
+                }
+                Ok(())
+            })
+        })?
+    } else {
+        ack.message(c_str!("vnic: STATS_GET needs VNIC_A_RELAY, VNIC_A_SUPERVISOR or VNIC_A_VNIC"));
+        return Err(EINVAL);
+    };
+    if written {
+        dump.set_cursor(1);
+    }
+    Ok(())
 }

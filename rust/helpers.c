@@ -43,3 +43,6 @@ void vnic_csum_replace4(__sum16 *sum, __be32 from, __be32 to) { csum_replace4(su
 void vnic_l4_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to) { inet_proto_csum_replace2(sum, skb, from, to, false); }
 void vnic_local_bh_disable(void) { local_bh_disable(); }
 void vnic_local_bh_enable(void) { local_bh_enable(); }
+struct nlattr *vnic_nla_nest_start(struct sk_buff *skb, int attrtype) { return nla_nest_start(skb, attrtype); }
+void vnic_nla_nest_end(struct sk_buff *skb, struct nlattr *start) { nla_nest_end(skb, start); }
+void vnic_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start) { nla_nest_cancel(skb, start); }

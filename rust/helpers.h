@@ -56,5 +56,8 @@ void vnic_csum_replace4(__sum16 *sum, __be32 from, __be32 to);
 void vnic_l4_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to);
 void vnic_local_bh_disable(void);
 void vnic_local_bh_enable(void);
+struct nlattr *vnic_nla_nest_start(struct sk_buff *skb, int attrtype);
+void vnic_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+void vnic_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
 
 #endif /* VNIC_HELPERS_H */

@@ -97,6 +97,7 @@ enum {
 	VNIC_CMD_EMBED_ADD,	/* do, admin: SUPERVISOR, SERVER, PORT, ID; event */
 	VNIC_CMD_EMBED_DEL,	/* do, admin: SUPERVISOR, SERVER, PORT; event */
 	VNIC_CMD_EMBED_GET,	/* dump: SUPERVISOR; one message per rule */
+	VNIC_CMD_STATS_GET,	/* dump: one of RELAY, SUPERVISOR, VNIC; one message with it and STATS */
 	__VNIC_CMD_MAX,
 };
 
@@ -110,9 +111,23 @@ enum {
 	VNIC_A_SERVER,		/* binary: a service's IPv4 (4 bytes) or IPv6 (16) address */
 	VNIC_A_PORT,		/* u16: a service's TCP port, 1..65535 */
 	VNIC_A_SUPERVISOR,	/* u32: ifindex of a supervisor (kind vnic-ss) */
+	VNIC_A_STATS,		/* nested: a relay's IFLA_VNIC_RELAY_*, a supervisor's IFLA_VNIC_SS_*, or a vNIC's VNIC_STATS_* */
 	__VNIC_A_MAX,
 };
 
 #define VNIC_A_MAX (__VNIC_A_MAX - 1)
+
+/* Counters of a vNIC, nested in VNIC_A_STATS (all u64). */
+enum {
+	VNIC_STATS_UNSPEC,
+	VNIC_STATS_PAD,
+	VNIC_STATS_RX_PACKETS,	/* segments delivered to it by its relay (and anything else received) */
+	VNIC_STATS_RX_BYTES,
+	VNIC_STATS_RX_DROPPED,
+	VNIC_STATS_TX_PACKETS,	/* replies of its services rewritten by a relay */
+	VNIC_STATS_TX_BYTES,
+	VNIC_STATS_TX_DROPPED,	/* what the stack routed into the vNIC itself */
+	__VNIC_STATS_MAX,
+};
 
 #endif /* _UAPI_VNIC_H */

@@ -191,6 +191,23 @@ impl<T: Driver> Device<T> {
         unsafe { bindings::vnic_netif_running(self.as_raw()) }
     }
 
+    /// The device's traffic counters (the sum over CPUs).
+    pub(crate) fn stats(&self) -> Stats {
+        // SAFETY: plain C data; all-zero is a valid starting value.
+        let mut s: bindings::rtnl_link_stats64 = unsafe { core::mem::zeroed() };
+        // SAFETY: a live device; `dev_get_stats` fills `s` and may sleep only
+        // in drivers that say so, not in ours.
+        unsafe { bindings::dev_get_stats(self.as_raw(), &mut s) };
+        Stats {
+            rx_packets: s.rx_packets,
+            rx_bytes: s.rx_bytes,
+            rx_dropped: s.rx_dropped,
+            tx_packets: s.tx_packets,
+            tx_bytes: s.tx_bytes,
+            tx_dropped: s.tx_dropped,
+        }
+    }
+
     /// Counts a received packet of `len` bytes.
     pub(crate) fn count_rx(&self, len: u32) {
         // SAFETY: a live device with per-CPU dstats (set up in `setup`).
@@ -279,4 +296,20 @@ pub(super) fn has_ipv6_address(dev: *mut bindings::net_device, addr: [u8; 16]) -
     let a = in6(addr);
     // SAFETY: as in `ipv6_address_towards`.
     unsafe { bindings::ipv6_chk_addr(bindings::vnic_dev_net(dev), &a, dev, 0) != 0 }
+}
+
+/// Traffic counters of a device.
+pub(crate) struct Stats {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Packets dropped on receive.
+    pub(crate) rx_dropped: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Packets dropped on transmit.
+    pub(crate) tx_dropped: u64,
 }

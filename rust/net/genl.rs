@@ -4,7 +4,7 @@
 //! and answers requests in safe Rust; [`GenlRegistration`] builds the C
 //! tables. Every operation runs with RTNL held (the control path's lock).
 
-use super::link::{Attr, AttrKind, ExtAck};
+use super::link::{Attr, AttrKind, ExtAck, LinkInfoMsg};
 use super::rcu_map::Rtnl;
 use crate::bindings;
 use core::ffi::{c_char, c_int};
@@ -66,6 +66,28 @@ impl GenlMsg {
     /// Appends a binary attribute.
     pub(crate) fn put_bytes(&mut self, ty: u16, v: &[u8]) -> Result {
         self.put(ty, v)
+    }
+    /// Appends a nested attribute `ty` whose content `f` writes as a link
+    /// kind writes its `ip -d link` attributes (so one `fill_info` serves
+    /// both); on error the nest is removed again.
+    pub(crate) fn nest(&mut self, ty: u16, f: impl FnOnce(&mut LinkInfoMsg) -> Result) -> Result {
+        // SAFETY: `self.0` is a message being built.
+        let start = unsafe { bindings::vnic_nla_nest_start(self.0, c_int::from(ty)) };
+        if start.is_null() {
+            return Err(super::errno(bindings::EMSGSIZE));
+        }
+        // SAFETY: the nest's content goes into the same message, valid while
+        // `self` is borrowed.
+        let r = f(&mut unsafe { LinkInfoMsg::new(self.0) });
+        // SAFETY: `start` was returned by nla_nest_start on this message and
+        // nothing after it was removed.
+        unsafe {
+            match r {
+                Ok(()) => bindings::vnic_nla_nest_end(self.0, start),
+                Err(_) => bindings::vnic_nla_nest_cancel(self.0, start),
+            }
+        }
+        r
     }
 }
 

@@ -58,3 +58,7 @@ expect_eq "$(relay_counter drop_undeliverable)" 0 "nothing undeliverable"
 [ "$(ss_counter cleared)" -gt 0 ] || fail "supervisor cleared nothing"
 expect_eq "$(ss_counter drop_wrong_id)" 0 "no wrong IDs"
 [ "$(ip netns exec sp cat /sys/class/net/vnic1/statistics/rx_packets)" -gt 0 ] || fail "vNIC #1 received nothing"
+# vnicctl stats reads the same counters over generic netlink (STATS_GET).
+expect_eq "$(ip netns exec sp vnicctl -j stats vnic1 | json 'd[0]["stats"]["rx_packets"]')" \
+	"$(ip netns exec sp cat /sys/class/net/vnic1/statistics/rx_packets)" "vNIC #1 rx over genl and sysfs"
+expect_match "$(ip netns exec sp vnicctl stats)" "relay0 \(vnic-relay\):" "stats text lists the relay"

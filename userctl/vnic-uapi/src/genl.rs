@@ -25,6 +25,8 @@ pub const CMD_EMBED_ADD: u8 = 4;
 pub const CMD_EMBED_DEL: u8 = 5;
 /// `VNIC_CMD_EMBED_GET` (dump).
 pub const CMD_EMBED_GET: u8 = 6;
+/// `VNIC_CMD_STATS_GET` (dump of one device's counters).
+pub const CMD_STATS_GET: u8 = 7;
 /// `VNIC_A_PAD`.
 pub const A_PAD: u16 = 1;
 /// `VNIC_A_RELAY`: u32 ifindex of the relay.
@@ -41,6 +43,22 @@ pub const A_SERVER: u16 = 6;
 pub const A_PORT: u16 = 7;
 /// `VNIC_A_SUPERVISOR`: u32 ifindex of a supervisor.
 pub const A_SUPERVISOR: u16 = 8;
+/// `VNIC_A_STATS`: nested counters of the device named in the message.
+pub const A_STATS: u16 = 9;
+/// `VNIC_STATS_PAD`.
+pub const STATS_PAD: u16 = 1;
+/// `VNIC_STATS_RX_PACKETS`.
+pub const STATS_RX_PACKETS: u16 = 2;
+/// `VNIC_STATS_RX_BYTES`.
+pub const STATS_RX_BYTES: u16 = 3;
+/// `VNIC_STATS_RX_DROPPED`.
+pub const STATS_RX_DROPPED: u16 = 4;
+/// `VNIC_STATS_TX_PACKETS`.
+pub const STATS_TX_PACKETS: u16 = 5;
+/// `VNIC_STATS_TX_BYTES`.
+pub const STATS_TX_BYTES: u16 = 6;
+/// `VNIC_STATS_TX_DROPPED`.
+pub const STATS_TX_DROPPED: u16 = 7;
 
 /// nlmsghdr flags.
 pub const NLM_F_REQUEST: u16 = 0x1;
@@ -219,6 +237,79 @@ pub fn parse_rule(attrs: &[u8]) -> Result<Rule, UapiError> {
     }
 }
 
+/// Which device a STATS_GET asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsOf {
+    /// A relay (`vnic-relay`), by ifindex.
+    Relay(u32),
+    /// A supervisor (`vnic-ss`), by ifindex.
+    Supervisor(u32),
+    /// A vNIC (`vnic`), by ifindex.
+    Vnic(u32),
+}
+
+/// Attributes of a STATS_GET request.
+pub fn stats_filter(of: StatsOf) -> Vec<u8> {
+    let mut a = Vec::new();
+    let (kind, i) = match of {
+        StatsOf::Relay(i) => (A_RELAY, i),
+        StatsOf::Supervisor(i) => (A_SUPERVISOR, i),
+        StatsOf::Vnic(i) => (A_VNIC, i),
+    };
+    put(&mut a, kind, &i.to_ne_bytes());
+    a
+}
+
+/// The nested counters (`VNIC_A_STATS`) of a STATS_GET reply, still encoded:
+/// a relay's decode with `decode_relay_info_data`, a supervisor's with
+/// `decode_ss_info_data`, a vNIC's with [`decode_vnic_stats`].
+pub fn stats_payload(attrs: &[u8]) -> Result<Vec<u8>, UapiError> {
+    let mut out = None;
+    walk(attrs, |kind, p| {
+        if kind == A_STATS {
+            out = Some(p.to_vec());
+        }
+        Ok(())
+    })?;
+    out.ok_or(UapiError::Missing("a stats reply needs VNIC_A_STATS"))
+}
+
+/// A vNIC's counters.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct VnicStats {
+    /// Packets received (delivered by a relay).
+    pub rx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// Packets dropped on receive.
+    pub rx_dropped: u64,
+    /// Replies rewritten by a relay.
+    pub tx_packets: u64,
+    /// Bytes of those replies.
+    pub tx_bytes: u64,
+    /// What the stack routed into the vNIC itself.
+    pub tx_dropped: u64,
+}
+
+/// Decodes a vNIC's `VNIC_STATS_*` counters.
+pub fn decode_vnic_stats(bytes: &[u8]) -> Result<VnicStats, UapiError> {
+    let mut s = VnicStats::default();
+    walk(bytes, |kind, p| {
+        let slot = match kind {
+            STATS_RX_PACKETS => &mut s.rx_packets,
+            STATS_RX_BYTES => &mut s.rx_bytes,
+            STATS_RX_DROPPED => &mut s.rx_dropped,
+            STATS_TX_PACKETS => &mut s.tx_packets,
+            STATS_TX_BYTES => &mut s.tx_bytes,
+            STATS_TX_DROPPED => &mut s.tx_dropped,
+            _ => return Ok(()),
+        };
+        *slot = u64::from_ne_bytes(p.try_into().map_err(|_| UapiError::BadLength { kind, len: p.len(), want: 8 })?);
+        Ok(())
+    })?;
+    Ok(s)
+}
+
 /// One netlink message from a receive buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Received<'a> {
@@ -289,6 +380,22 @@ mod tests {
         put(&mut a, A_SERVER, &[1, 2, 3]);
         put(&mut a, A_PORT, &80u16.to_ne_bytes());
         assert!(parse_rule(&a).is_err());
+    }
+
+    #[test]
+    fn stats_replies_decode_and_need_their_nest() {
+        let mut inner = Vec::new();
+        put(&mut inner, STATS_PAD, &[]);
+        put(&mut inner, STATS_RX_PACKETS, &5u64.to_ne_bytes());
+        put(&mut inner, STATS_TX_BYTES, &700u64.to_ne_bytes());
+        let mut reply = stats_filter(StatsOf::Vnic(4));
+        put(&mut reply, A_STATS, &inner);
+        let s = decode_vnic_stats(&stats_payload(&reply).unwrap()).unwrap();
+        assert_eq!((s.rx_packets, s.tx_bytes, s.tx_packets), (5, 700, 0));
+        assert!(stats_payload(&stats_filter(StatsOf::Relay(1))).is_err());
+        let mut short = Vec::new();
+        put(&mut short, STATS_RX_BYTES, &[1, 2]);
+        assert!(decode_vnic_stats(&short).is_err());
     }
 
     #[test]

@@ -142,5 +142,14 @@ mod header_tests {
         assert_eq!(enum_value_in(5, "VNIC_CMD_EMBED_ADD"), u16::from(CMD_EMBED_ADD));
         assert_eq!(enum_value_in(5, "VNIC_CMD_EMBED_DEL"), u16::from(CMD_EMBED_DEL));
         assert_eq!(enum_value_in(5, "VNIC_CMD_EMBED_GET"), u16::from(CMD_EMBED_GET));
+        assert_eq!(enum_value_in(5, "VNIC_CMD_STATS_GET"), u16::from(CMD_STATS_GET));
+        assert_eq!(enum_value_in(6, "VNIC_A_STATS"), A_STATS);
+        assert_eq!(enum_value_in(7, "VNIC_STATS_PAD"), STATS_PAD);
+        assert_eq!(enum_value_in(7, "VNIC_STATS_RX_PACKETS"), STATS_RX_PACKETS);
+        assert_eq!(enum_value_in(7, "VNIC_STATS_RX_BYTES"), STATS_RX_BYTES);
+        assert_eq!(enum_value_in(7, "VNIC_STATS_RX_DROPPED"), STATS_RX_DROPPED);
+        assert_eq!(enum_value_in(7, "VNIC_STATS_TX_PACKETS"), STATS_TX_PACKETS);
+        assert_eq!(enum_value_in(7, "VNIC_STATS_TX_BYTES"), STATS_TX_BYTES);
+        assert_eq!(enum_value_in(7, "VNIC_STATS_TX_DROPPED"), STATS_TX_DROPPED);
     }
 }

@@ -9,6 +9,7 @@ mod genl;
 mod iface;
 mod model;
 mod session;
+mod stats;
 mod parse;
 mod rtnl;
 
@@ -140,7 +141,7 @@ fn print_links(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
 }
 
 fn print_stats(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
-    let rows: Vec<model::Stats> = links.iter().map(model::Stats::of).collect();
+    let rows = stats::collect(links)?;
     if json {
         let text = serde_json::to_string_pretty(&rows)
             .map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
