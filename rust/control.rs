@@ -122,26 +122,43 @@ impl Family for Control {
         let mut ack = dump.extack();
         let relay = relay(dump.rtnl(), dump.net(), dump.attr(A_RELAY), &mut ack)?;
         let relay_index = relay.ifindex() as u32;
-        let start = dump.cursor();
-        let mut index = 0u64;
-        let mut result = Ok(());
-        relay.private().sessions.for_each(dump.rtnl(), |key, s| {
-            if index >= start {
-                match dump.message(SESSION_GET, |m| put_session(m, relay_index, key, s)) {
-                    Ok(true) => {}
-                    Ok(false) => return false,
-                    Err(e) => {
-                        result = Err(e);
-                        return false;
-                    }
+        let rtnl = dump.rtnl();
+        dump_each(
+            dump,
+            SESSION_GET,
+            |f| relay.private().sessions.for_each(rtnl, f),
+            |m, key, s| put_session(m, relay_index, key, s),
+        )
+    }
+}
+
+/// Emits one `cmd` message per entry that `walk` visits, from the dump's
+/// cursor on; a full buffer ends this part and the next resumes there.
+fn dump_each<K, V>(
+    dump: &mut Dump<'_>,
+    cmd: u8,
+    walk: impl FnOnce(&mut dyn FnMut(&K, &V) -> bool),
+    put: impl Fn(&mut GenlMsg, &K, &V) -> Result,
+) -> Result {
+    let start = dump.cursor();
+    let mut index = 0u64;
+    let mut result = Ok(());
+    walk(&mut |key, value| {
+        if index >= start {
+            match dump.message(cmd, |m| put(m, key, value)) {
+                Ok(true) => {}
+                Ok(false) => return false,
+                Err(e) => {
+                    result = Err(e);
+                    return false;
                 }
             }
-            index += 1;
-            true
-        });
-        dump.set_cursor(index);
-        result
-    }
+        }
+        index += 1;
+        true
+    });
+    dump.set_cursor(index);
+    result
 }
 
 fn relay<'a>(
@@ -230,25 +247,8 @@ fn embed_dumpit(dump: &mut Dump<'_>) -> Result {
     let mut ack = dump.extack();
     let ss = supervisor(dump.rtnl(), dump.net(), dump.attr(A_SUPERVISOR), &mut ack)?;
     let index = ss.ifindex() as u32;
-    let start = dump.cursor();
-    let mut at = 0u64;
-    let mut result = Ok(());
-    ss.private().rules.for_each(dump.rtnl(), |service, id| {
-        if at >= start {
-            match dump.message(EMBED_GET, |m| put_rule(m, index, service, *id)) {
-                Ok(true) => {}
-                Ok(false) => return false,
-                Err(e) => {
-                    result = Err(e);
-                    return false;
-                }
-            }
-        }
-        at += 1;
-        true
-    });
-    dump.set_cursor(at);
-    result
+    let rtnl = dump.rtnl();
+    dump_each(dump, EMBED_GET, |f| ss.private().rules.for_each(rtnl, f), |m, service, id| put_rule(m, index, service, *id))
 }
 
 fn supervisor<'a>(

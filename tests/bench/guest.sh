@@ -23,33 +23,17 @@ frames=20
 tmp=/tmp/bench
 mkdir -p "$tmp"
 
-fail() { echo "FAILED: $*" >&2; exit 1; }
+. "$here/../vm/lib.sh"
 cl() { ip netns exec client "$@"; }
 rt() { ip netns exec router "$@"; }
 sp() { ip netns exec sp "$@"; }
 # Stop whatever this script left running in the background.
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
-# client (veth0 10.0.1.2) -- (r0 10.0.1.1) router (r1 10.0.2.254) -- (eth0 10.0.2.1) sp
+# client (veth0 10.0.1.2) -- (r0 10.0.1.1) router (r1 10.0.2.254) -- (eth0 10.0.2.1) sp,
+# as the VM tests build it (tests/vm/lib.sh).
 topology() {
-	local ns
-	for ns in client router sp; do
-		ip netns add "$ns"
-		ip -n "$ns" link set lo up
-	done
-	ip link add veth0 netns client type veth peer name r0 netns router
-	ip link add eth0 netns sp type veth peer name r1 netns router
-	ip -n client addr add 10.0.1.2/24 dev veth0
-	ip -n router addr add 10.0.1.1/24 dev r0
-	ip -n router addr add 10.0.2.254/24 dev r1
-	ip -n sp addr add 10.0.2.1/24 dev eth0
-	ip -n client link set veth0 up
-	ip -n router link set r0 up
-	ip -n router link set r1 up
-	ip -n sp link set eth0 up
-	ip -n client route add default via 10.0.1.1
-	ip -n sp route add default via 10.0.2.254
-	rt sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
+	routed_hosts
 	cl ping -c 1 -W 5 10.0.2.1 >/dev/null || fail "no route from client to sp through the router"
 }
 

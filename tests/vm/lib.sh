@@ -31,27 +31,38 @@ two_hosts() {
 	ip -n client link set veth0 up
 	ip -n sp link set eth0 up
 }
-# routed_hosts: namespaces "client" (veth0, 10.0.1.2/24), "router" (r0
-# 10.0.1.1/24, r1 10.0.2.254/24, forwarding) and "sp" (eth0, 10.0.2.1/24),
-# default routes through the router. The paper's client -- router -- SP.
-routed_hosts() {
-	ip netns add client
+# router_and_sp: namespaces "router" (r0 10.0.1.1/24 towards the client
+# side, r1 10.0.2.254/24, forwarding) and "sp" (eth0, 10.0.2.1/24, default
+# route through the router). r0 is left for the caller to connect.
+router_and_sp() {
 	ip netns add router
 	ip netns add sp
-	ip link add veth0 netns client type veth peer name r0 netns router
 	ip link add eth0 netns sp type veth peer name r1 netns router
-	ip -n client addr add 10.0.1.2/24 dev veth0
-	ip -n router addr add 10.0.1.1/24 dev r0
 	ip -n router addr add 10.0.2.254/24 dev r1
 	ip -n sp addr add 10.0.2.1/24 dev eth0
-	for ns in client router sp; do ip -n "$ns" link set lo up; done
-	ip -n client link set veth0 up
-	ip -n router link set r0 up
+	for ns in router sp; do ip -n "$ns" link set lo up; done
 	ip -n router link set r1 up
 	ip -n sp link set eth0 up
 	ip netns exec router sysctl -qw net.ipv4.ip_forward=1
-	ip -n client route add default via 10.0.1.1
 	ip -n sp route add default via 10.0.2.254
+}
+# client_on NS PEER: namespace "client" (veth0, 10.0.1.2/24, default route
+# through 10.0.1.1) joined by a veth pair to device PEER in namespace NS.
+client_on() {
+	ip netns add client
+	ip link add veth0 netns client type veth peer name "$2" netns "$1"
+	ip -n client addr add 10.0.1.2/24 dev veth0
+	ip -n client link set lo up
+	ip -n client link set veth0 up
+	ip -n "$1" link set "$2" up
+	ip -n client route add default via 10.0.1.1
+}
+# routed_hosts: the paper's client -- router -- SP: client_on the router's
+# r0 (10.0.1.1/24), router_and_sp.
+routed_hosts() {
+	router_and_sp
+	client_on router r0
+	ip -n router addr add 10.0.1.1/24 dev r0
 }
 # sp_vnics N...: relay0 on the SP's eth0 and vNIC #N (ID N, the paper's
 # defaults 192.168.N.1/24) for each N, all up.

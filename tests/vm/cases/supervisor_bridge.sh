@@ -4,29 +4,16 @@
 # way back; everything without an ID (ping, other ports) crosses untouched.
 . ../lib.sh
 load_vnic
-ip netns add client
+router_and_sp
 ip netns add ssbox
-ip netns add router
-ip netns add sp
-ip link add veth0 netns client type veth peer name lan0 netns ssbox
-ip link add wan0 netns ssbox type veth peer name r0 netns router
-ip link add eth0 netns sp type veth peer name r1 netns router
 ip -n ssbox link add br0 type bridge
+ip link add wan0 netns ssbox type veth peer name r0 netns router
+ip -n router addr add 10.0.1.1/24 dev r0
+ip -n router link set r0 up
+client_on ssbox lan0
 ip -n ssbox link set lan0 master br0
 ip -n ssbox link set wan0 master br0
 for l in lan0 wan0 br0 lo; do ip -n ssbox link set "$l" up; done
-ip -n client addr add 10.0.1.2/24 dev veth0
-ip -n router addr add 10.0.1.1/24 dev r0
-ip -n router addr add 10.0.2.254/24 dev r1
-ip -n sp addr add 10.0.2.1/24 dev eth0
-for ns in client router sp; do ip -n "$ns" link set lo up; done
-ip -n client link set veth0 up
-ip -n router link set r0 up
-ip -n router link set r1 up
-ip -n sp link set eth0 up
-ip netns exec router sysctl -qw net.ipv4.ip_forward=1
-ip -n client route add default via 10.0.1.1
-ip -n sp route add default via 10.0.2.254
 
 sp_vnics 1 2
 sp_apache
