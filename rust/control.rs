@@ -10,7 +10,7 @@ use crate::bindings::{
     VNIC_CMD_SESSION_GET, VNIC_CMD_STATS_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EADDRINUSE, EOPNOTSUPP,
 };
 use crate::bindings::{
-    VNIC_A_STATS, VNIC_STATS_PAD, VNIC_STATS_RX_BYTES, VNIC_STATS_RX_DROPPED, VNIC_STATS_RX_PACKETS,
+    VNIC_A_CIP, VNIC_A_STATS, VNIC_STATS_PAD, VNIC_STATS_RX_BYTES, VNIC_STATS_RX_DROPPED, VNIC_STATS_RX_PACKETS,
     VNIC_STATS_TX_BYTES, VNIC_STATS_TX_DROPPED, VNIC_STATS_TX_PACKETS,
 };
 use crate::net::Driver;
@@ -42,6 +42,7 @@ const EMBED_DEL: u8 = VNIC_CMD_EMBED_DEL as u8;
 const EMBED_GET: u8 = VNIC_CMD_EMBED_GET as u8;
 const STATS_GET: u8 = VNIC_CMD_STATS_GET as u8;
 const A_STATS: u16 = VNIC_A_STATS as u16;
+const A_CIP: u16 = VNIC_A_CIP as u16;
 
 impl Family for Control {
     const NAME: &'static CStr = c_str!("vnic");
@@ -55,6 +56,7 @@ impl Family for Control {
         (A_SERVER, AttrKind::Binary(16)),
         (A_PORT, AttrKind::U16),
         (A_SUPERVISOR, AttrKind::U32),
+        (A_CIP, AttrKind::Binary(4)),
     ];
     const OPS: &'static [OpSpec] = &[
         OpSpec { cmd: SESSION_ADD, dump: false, admin: true },
@@ -81,16 +83,18 @@ impl Family for Control {
                     ack.message(c_str!("vnic: VNIC_A_VNIC (the vNIC's ifindex) is required"));
                     return Err(EINVAL);
                 };
-                if Device::<Vnic>::find(req.rtnl(), req.net(), vnic).is_none() {
+                let Some(vdev) = Device::<Vnic>::find(req.rtnl(), req.net(), vnic) else {
                     ack.message(c_str!("vnic: VNIC_A_VNIC names no vNIC in this namespace"));
                     return Err(ENODEV);
-                }
-                let s = Session { vnic: vnic as i32 };
+                };
+                let cip = client_pseudo(vdev, req.attr(A_CIP), &key, &mut ack)?;
+                bind_relay(vdev, relay, &mut ack)?;
+                let s = Session { vnic: vnic as i32, cip };
                 sessions.add(req.rtnl(), key, s).inspect_err(|e| {
                     if *e == EEXIST {
                         ack.message(c_str!("vnic: this client already has a session with this ID"));
                     } else if *e == errno(EADDRINUSE) {
-                        ack.message(c_str!("vnic: this client already has a session on this vNIC"));
+                        ack.message(c_str!("vnic: this client already has a session on this vNIC, or its CIP is taken"));
                     } else if *e == ENOSPC {
                         ack.message(c_str!("vnic: the relay's session table is full (65535 sessions)"));
                     }
@@ -203,7 +207,55 @@ fn put_session(m: &mut GenlMsg, relay: u32, key: &SessionKey, s: &Session) -> Re
     m.put_u32(A_RELAY, relay)?;
     m.put_u32(A_VNIC, s.vnic as u32)?;
     m.put_bytes(A_CLIENT, key.client.bytes())?;
+    if let Some(cip) = s.cip {
+        m.put_bytes(A_CIP, &cip)?;
+    }
     m.put_u16(A_ID, key.id)
+}
+
+/// The client pseudo address of a new session: required (IPv4 client, 4
+/// bytes, not the vNIC's own address) on a CIP-mode vNIC, refused elsewhere.
+fn client_pseudo(vnic: &Device<Vnic>, cip: Option<Attr<'_>>, key: &SessionKey, ack: &mut ExtAck) -> Result<Option<[u8; 4]>> {
+    let cip_mode = vnic.private().cip_mode;
+    match cip {
+        None if cip_mode => {
+            ack.message(c_str!("vnic: this vNIC is in CIP mode: the session needs VNIC_A_CIP"));
+            Err(EINVAL)
+        }
+        None => Ok(None),
+        Some(a) if !cip_mode => {
+            ack.message_at(a, c_str!("vnic: VNIC_A_CIP is only for vNICs in CIP mode"));
+            Err(EINVAL)
+        }
+        Some(a) => {
+            let (Ok(cip), Addr::V4(_)) = (<[u8; 4]>::try_from(a.bytes()), key.client) else {
+                ack.message_at(a, c_str!("vnic: a client pseudo address is an IPv4 address, for an IPv4 client"));
+                return Err(EINVAL);
+            };
+            if cip == [0; 4] || vnic.ipv4_address() == Some(cip) {
+                ack.message_at(a, c_str!("vnic: the client pseudo address must differ from the vNIC's own"));
+                return Err(EINVAL);
+            }
+            Ok(Some(cip))
+        }
+    }
+}
+
+/// Ties `vnic` to `relay` on its first session; a vNIC serves one relay.
+fn bind_relay(vnic: &Device<Vnic>, relay: &Device<Relay>, ack: &mut ExtAck) -> Result {
+    use core::sync::atomic::Ordering::Relaxed;
+    let bound = &vnic.private().relay;
+    match bound.load(Relaxed) {
+        0 => {
+            bound.store(relay.ifindex(), Relaxed);
+            Ok(())
+        }
+        r if r == relay.ifindex() => Ok(()),
+        _ => {
+            ack.message(c_str!("vnic: this vNIC already serves another relay"));
+            Err(EBUSY)
+        }
+    }
 }
 
 /// EMBED_ADD and EMBED_DEL.

@@ -46,3 +46,7 @@ void vnic_local_bh_enable(void) { local_bh_enable(); }
 struct nlattr *vnic_nla_nest_start(struct sk_buff *skb, int attrtype) { return nla_nest_start(skb, attrtype); }
 void vnic_nla_nest_end(struct sk_buff *skb, struct nlattr *start) { nla_nest_end(skb, start); }
 void vnic_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start) { nla_nest_cancel(skb, start); }
+bool vnic_is_err(const void *ptr) { return IS_ERR(ptr); }
+void vnic_skb_dst_drop(struct sk_buff *skb) { skb_dst_drop(skb); }
+void vnic_skb_dst_set_rt(struct sk_buff *skb, struct rtable *rt) { skb_dst_set(skb, &rt->dst); }
+void vnic_ipcb_clear(struct sk_buff *skb) { memset(IPCB(skb), 0, sizeof(*IPCB(skb))); }

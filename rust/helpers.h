@@ -13,6 +13,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/inetdevice.h>
 #include <net/checksum.h>
+#include <net/ip.h>
+#include <net/route.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
@@ -59,5 +61,9 @@ void vnic_local_bh_enable(void);
 struct nlattr *vnic_nla_nest_start(struct sk_buff *skb, int attrtype);
 void vnic_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 void vnic_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
+bool vnic_is_err(const void *ptr);
+void vnic_skb_dst_drop(struct sk_buff *skb);
+void vnic_skb_dst_set_rt(struct sk_buff *skb, struct rtable *rt);
+void vnic_ipcb_clear(struct sk_buff *skb);
 
 #endif /* VNIC_HELPERS_H */

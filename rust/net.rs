@@ -15,6 +15,7 @@ mod lower;
 mod nf;
 mod private;
 mod rcu_map;
+mod route;
 mod rx;
 mod skb;
 

@@ -64,6 +64,29 @@ pub(crate) struct RelayState {
     hooks: NfHooks,
 }
 
+/// Where a CIP-mode vNIC sends a reply (see [`RelayState::cip_reply`]).
+pub(crate) struct CipReply {
+    /// The client's real address.
+    pub(crate) client: [u8; 4],
+    /// The session's ID.
+    pub(crate) id: u16,
+    /// The pNIC's address, the reply's new source.
+    pub(crate) source: [u8; 4],
+}
+
+impl RelayState {
+    /// The client behind pseudo address `cip` of CIP-mode vNIC `vnic`, the
+    /// ID its replies carry and the pNIC address they come from; counted as
+    /// a reply.
+    pub(crate) fn cip_reply(&self, rcu: &RcuRead, vnic: i32, cip: [u8; 4]) -> Option<CipReply> {
+        let owner = self.sessions.cip_owner(rcu, vnic, cip)?;
+        let Addr::V4(client) = owner.client else { return None };
+        let source = self.lower.ipv4_address()?;
+        self.counters.replies.fetch_add(1, Relaxed);
+        Some(CipReply { client, id: owner.id, source })
+    }
+}
+
 /// Longest header chain the classifier asks for: IPv4 with options plus a
 /// TCP header (60 + 20); one pull more than that means a bug, not a packet.
 const MAX_PULLS: usize = 3;
@@ -161,7 +184,7 @@ impl Driver for Relay {
         drop_counted(dev, skb, reason)
     }
 
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff) {
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff, _rcu: &RcuRead) {
         // The relay only receives; what the host sends through it goes nowhere.
         dev.count_tx_dropped();
         drop(skb);
@@ -246,7 +269,7 @@ fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &R
         return drop_counted(dev, skb, &c.undeliverable);
     };
     let delivered = match (t.client, t.server) {
-        (Addr::V4(client), Addr::V4(server)) => deliver_v4(state, &mut skb, vnic, t.tcp_offset, client, server, rcu),
+        (Addr::V4(client), Addr::V4(server)) => deliver_v4(state, &mut skb, vnic, t.tcp_offset, client, server, s.cip, rcu),
         (Addr::V6(client), Addr::V6(server)) => deliver_v6(state, &mut skb, vnic, t.tcp_offset, client, server),
         _ => false,
     };
@@ -260,7 +283,10 @@ fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &R
 }
 
 /// IPv4: destination to the pseudo address, ID cleared, then routed as
-/// arrived on the pNIC (so reverse-path filtering sees the real ingress).
+/// arrived on the pNIC (so reverse-path filtering sees the real ingress). On
+/// a CIP-mode vNIC the source becomes the client's pseudo address too, and
+/// the route is taken as arrived on the vNIC, where that address lives.
+#[allow(clippy::too_many_arguments)]
 fn deliver_v4(
     state: &RelayState,
     skb: &mut SkBuff,
@@ -268,6 +294,7 @@ fn deliver_v4(
     tcp_offset: usize,
     client: [u8; 4],
     server: [u8; 4],
+    cip: Option<[u8; 4]>,
     rcu: &RcuRead,
 ) -> bool {
     let (Some(pseudo), true) = (vnic.ipv4_address(), state.lower.ipv4_address() == Some(server)) else {
@@ -279,8 +306,14 @@ fn deliver_v4(
         let Some(mut edit) = m.tcp_edit(tcp_offset) else { return false };
         edit.set_ipv4_dst(pseudo);
         edit.set_urg_ptr(0);
+        if let Some(cip) = cip {
+            edit.set_ipv4_src(cip);
+        }
     }
-    state.lower.route_input_v4(rcu, skb, pseudo, client, tos).is_ok()
+    match cip {
+        Some(cip) => vnic.route_input_v4(rcu, skb, pseudo, cip, tos).is_ok(),
+        None => state.lower.route_input_v4(rcu, skb, pseudo, client, tos).is_ok(),
+    }
 }
 
 /// IPv6: destination to the vNIC's address towards the client, ID cleared

@@ -44,11 +44,38 @@ impl MapKey for ReplyKey {
     }
 }
 
+/// Key of a client's pseudo address on a CIP-mode vNIC.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CipKey {
+    /// Interface index of the vNIC.
+    pub(crate) vnic: i32,
+    /// The client's pseudo address there.
+    pub(crate) cip: [u8; 4],
+}
+
+impl MapKey for CipKey {
+    fn hash(&self, seed: u32) -> u32 {
+        let v = self.vnic as u32;
+        session_hash(&Addr::V4(self.cip), v as u16, seed ^ (v >> 16).wrapping_mul(0x85eb_ca6b))
+    }
+}
+
 /// What a session grants.
 #[derive(Clone, Copy)]
 pub(crate) struct Session {
     /// Interface index of the vNIC the client's segments go to.
     pub(crate) vnic: i32,
+    /// On a CIP-mode vNIC: the address its services see for this client.
+    pub(crate) cip: Option<[u8; 4]>,
+}
+
+/// Whom a client pseudo address stands for.
+#[derive(Clone, Copy)]
+pub(crate) struct CipOwner {
+    /// The client's real address.
+    pub(crate) client: Addr,
+    /// The session's ID.
+    pub(crate) id: u16,
 }
 
 /// Outcome of looking up a segment's (client, ID).
@@ -66,6 +93,8 @@ pub(crate) struct SessionTable {
     map: RcuMap<SessionKey, Session>,
     /// The same sessions by (client, vNIC), for the reply path.
     replies: RcuMap<ReplyKey, u16>,
+    /// Sessions with a client pseudo address, by (vNIC, CIP).
+    cips: RcuMap<CipKey, CipOwner>,
     /// Sessions per ID, to tell "not yours" from "nobody's" on the fast path.
     id_users: KVec<AtomicU16>,
 }
@@ -80,6 +109,7 @@ impl SessionTable {
         Ok(Self {
             map: RcuMap::new(BUCKETS, MAX_SESSIONS)?,
             replies: RcuMap::new(BUCKETS, MAX_SESSIONS)?,
+            cips: RcuMap::new(BUCKETS, MAX_SESSIONS)?,
             id_users,
         })
     }
@@ -98,21 +128,36 @@ impl SessionTable {
         self.replies.get(rcu, &ReplyKey { client, vnic })
     }
 
+    /// The client behind pseudo address `cip` on `vnic` (fast path).
+    pub(crate) fn cip_owner(&self, rcu: &RcuRead, vnic: i32, cip: [u8; 4]) -> Option<CipOwner> {
+        self.cips.get(rcu, &CipKey { vnic, cip })
+    }
+
     /// Adds a session; `EEXIST` if the client has that ID already,
     /// `EADDRINUSE` if it has a session on that vNIC already (its replies
-    /// could not tell which ID to carry), `ENOSPC` when the table is full.
+    /// could not tell which ID to carry) or its CIP is taken, `ENOSPC` when
+    /// the table is full.
     pub(crate) fn add(&self, rtnl: &Rtnl, key: SessionKey, s: Session) -> Result {
         let reply = ReplyKey { client: key.client, vnic: s.vnic };
+        let cip = s.cip.map(|cip| CipKey { vnic: s.vnic, cip });
         if self.map.get_locked(rtnl, &key).is_some() {
             return Err(EEXIST);
         }
-        if self.replies.get_locked(rtnl, &reply).is_some() {
+        let cip_taken = cip.is_some_and(|c| self.cips.get_locked(rtnl, &c).is_some());
+        if self.replies.get_locked(rtnl, &reply).is_some() || cip_taken {
             return Err(crate::net::errno(crate::bindings::EADDRINUSE));
         }
         self.map.insert(rtnl, key, s)?;
         if let Err(e) = self.replies.insert(rtnl, reply, key.id) {
             self.map.remove(rtnl, &key);
             return Err(e);
+        }
+        if let Some(c) = cip {
+            if let Err(e) = self.cips.insert(rtnl, c, CipOwner { client: key.client, id: key.id }) {
+                self.replies.remove(rtnl, &reply);
+                self.map.remove(rtnl, &key);
+                return Err(e);
+            }
         }
         self.id_users[usize::from(key.id)].fetch_add(1, Relaxed);
         Ok(())
@@ -122,6 +167,9 @@ impl SessionTable {
     pub(crate) fn remove(&self, rtnl: &Rtnl, key: &SessionKey) -> Result<Session> {
         let s = self.map.remove(rtnl, key).ok_or(ENOENT)?;
         self.replies.remove(rtnl, &ReplyKey { client: key.client, vnic: s.vnic });
+        if let Some(cip) = s.cip {
+            self.cips.remove(rtnl, &CipKey { vnic: s.vnic, cip });
+        }
         self.id_users[usize::from(key.id)].fetch_sub(1, Relaxed);
         Ok(s)
     }

@@ -107,7 +107,7 @@ impl Driver for Supervisor {
         dev.private().hooks.unregister(rtnl);
     }
 
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff) {
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff, _rcu: &RcuRead) {
         // A control device: nothing is sent through it.
         dev.count_tx_dropped();
         drop(skb);

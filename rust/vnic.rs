@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The vNIC device: an Ethernet net_device with a service ID.
+//! The vNIC device: an Ethernet net_device with a service ID and a pseudo
+//! address (its primary IPv4 address) that services bind to.
 //!
-//! Services bind to its pseudo address (its primary IPv4 address). The relay
-//! delivers a client's granted segments on it and rewrites the replies, which
-//! leave by the host's route to the client (see `relay.rs`), counted as the
-//! vNIC's tx. What the stack routes into the vNIC itself (other addresses of
-//! its subnet, IPv6 neighbour discovery) goes nowhere: counted as tx_dropped.
+//! The relay delivers a client's granted segments on it. In the default
+//! mode (`VNIC_MODE_REAL`) services see the client's real address and their
+//! replies leave by the host's route to the client, rewritten on the way
+//! (see `relay.rs`): nothing is transmitted through the vNIC itself, and
+//! what the stack routes into it goes nowhere (counted as tx_dropped). In
+//! CIP mode (`VNIC_MODE_CIP`, the papers' RIP/CIP) services see a per-client
+//! pseudo address in the vNIC's subnet, so replies route into the vNIC: its
+//! transmit turns them back into the client's flow (destination the real
+//! client, source the pNIC's address, the session's ID) and sends them out
+//! through the host's routes.
 
-use crate::bindings::{IFLA_VNIC_ID, __IFLA_VNIC_MAX};
+use crate::bindings::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, LinkAttrs};
-use crate::net::{LinkInfoMsg, Setup, SkBuff};
+use crate::net::{LinkInfoMsg, RcuRead, Setup, SkBuff};
+use crate::relay::Relay;
+use crate::segment::segment_of;
+use crate::wire::{Addr, ETH_P_IP};
+use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
 use kernel::prelude::*;
 
 /// The vnic driver (link kind `vnic`).
@@ -20,13 +30,21 @@ pub(crate) struct Vnic;
 pub(crate) struct VnicState {
     /// Service ID, 1..=65535; `None` until one is assigned.
     id: Option<u16>,
+    /// Whether services see per-client pseudo addresses.
+    pub(crate) cip_mode: bool,
+    /// Interface index of the relay whose sessions deliver here (0: none
+    /// yet); a vNIC serves one relay, fixed by its first session.
+    pub(crate) relay: AtomicI32,
 }
+
+const ETH_HLEN: u32 = 14;
 
 impl Driver for Vnic {
     const KIND: &'static CStr = kernel::c_str!("vnic");
     const MAX_ATTR: u16 = (__IFLA_VNIC_MAX - 1) as u16;
-    const POLICY: &'static [(u16, AttrKind)] = &[(IFLA_VNIC_ID as u16, AttrKind::U16)];
-    const INFO_SIZE: usize = nla_total_size(2);
+    const POLICY: &'static [(u16, AttrKind)] =
+        &[(IFLA_VNIC_ID as u16, AttrKind::U16), (IFLA_VNIC_MODE as u16, AttrKind::U32)];
+    const INFO_SIZE: usize = nla_total_size(2) + nla_total_size(4);
 
     type Private = VnicState;
 
@@ -58,26 +76,62 @@ impl Driver for Vnic {
                 Some(_) => {}
             }
         }
+        if let Some(attr) = attrs.data(IFLA_VNIC_MODE) {
+            if !matches!(attr.u32(), Some(VNIC_MODE_REAL | VNIC_MODE_CIP)) {
+                extack.message_at(attr, kernel::c_str!("vnic: the mode is 1 (real client address) or 2 (CIP)"));
+                return Err(EINVAL);
+            }
+        }
         Ok(())
     }
 
     fn newlink(attrs: &LinkAttrs<'_>, _extack: &mut ExtAck) -> Result<VnicState> {
         let id = attrs.data(IFLA_VNIC_ID).and_then(|a| a.u16()).filter(|&id| id != 0);
-        Ok(VnicState { id })
+        let cip_mode = attrs.data(IFLA_VNIC_MODE).and_then(|a| a.u32()) == Some(VNIC_MODE_CIP);
+        Ok(VnicState { id, cip_mode, relay: AtomicI32::new(0) })
     }
 
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff) {
-        // Nothing leaves through the vNIC itself (replies are rewritten
-        // after routing and leave by the pNIC, counted as tx there): what
-        // the stack routes here goes nowhere.
-        dev.count_tx_dropped();
-        drop(skb);
+    fn start_xmit(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) {
+        let reply = if dev.private().cip_mode { cip_reply(dev, &mut skb, rcu) } else { None };
+        let Some((client, source)) = reply else {
+            dev.count_tx_dropped();
+            drop(skb);
+            return;
+        };
+        let len = skb.len();
+        match skb.ipv4_local_out(dev.net(), client, source) {
+            Ok(()) => dev.count_tx(len),
+            Err(_) => dev.count_tx_dropped(),
+        }
     }
 
     fn fill_info(dev: &Device<Self>, msg: &mut LinkInfoMsg) -> Result {
-        match dev.private().id {
-            Some(id) => msg.put_u16(IFLA_VNIC_ID, id),
-            None => Ok(()),
+        let state = dev.private();
+        if let Some(id) = state.id {
+            msg.put_u16(IFLA_VNIC_ID, id)?;
         }
+        msg.put_u32(IFLA_VNIC_MODE, if state.cip_mode { VNIC_MODE_CIP } else { VNIC_MODE_REAL })
     }
+}
+
+/// CIP mode: rewrites a reply routed into the vNIC (Ethernet header still
+/// on) back into its client's flow, returning its new (destination,
+/// source); `None` if it is no session's.
+fn cip_reply(dev: &Device<Vnic>, skb: &mut SkBuff, rcu: &RcuRead) -> Option<([u8; 4], [u8; 4])> {
+    if skb.protocol() != ETH_P_IP || !skb.pull(ETH_HLEN) {
+        return None;
+    }
+    let relay = Device::<Relay>::find_rcu(rcu, dev.net(), dev.private().relay.load(Relaxed))?;
+    let mut m = skb.as_mut();
+    let seg = segment_of(&mut m, ETH_P_IP)?;
+    let Addr::V4(cip) = seg.dst else { return None };
+    let reply = relay.private().cip_reply(rcu, dev.ifindex(), cip)?;
+    let mut edit = m.tcp_edit(seg.tcp_offset)?;
+    edit.set_ipv4_dst(reply.client);
+    edit.set_ipv4_src(reply.source);
+    // Real urgent data owns the field; the supervisor lets it through.
+    if !seg.urg {
+        edit.set_urg_ptr(reply.id);
+    }
+    Some((reply.client, reply.source))
 }

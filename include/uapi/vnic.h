@@ -15,10 +15,18 @@
 enum {
 	IFLA_VNIC_UNSPEC,
 	IFLA_VNIC_ID,		/* u16: the vNIC's service ID, 1..65535 (0 is reserved) */
+	IFLA_VNIC_MODE,		/* u32: VNIC_MODE_*, default REAL; fixed at creation */
 	__IFLA_VNIC_MAX,
 };
 
 #define IFLA_VNIC_MAX (__IFLA_VNIC_MAX - 1)
+
+/* What a vNIC's services see as the client's address (IFLA_VNIC_MODE). */
+enum {
+	VNIC_MODE_REAL = 1,	/* the client's real address; replies leave by the host's route */
+	VNIC_MODE_CIP = 2,	/* a per-client pseudo address (CIP) in the vNIC's subnet, the
+				 * papers' RIP/CIP: replies route into the vNIC, which sends them on */
+};
 
 /*
  * rtnl link kind of the relay: `ip link add NAME link PNIC type vnic-relay`.
@@ -91,7 +99,7 @@ enum {
 
 enum {
 	VNIC_CMD_UNSPEC,
-	VNIC_CMD_SESSION_ADD,	/* do, admin: RELAY, CLIENT, ID, VNIC; event */
+	VNIC_CMD_SESSION_ADD,	/* do, admin: RELAY, CLIENT, ID, VNIC, CIP (CIP-mode vNICs only); event */
 	VNIC_CMD_SESSION_DEL,	/* do, admin: RELAY, CLIENT, ID; event */
 	VNIC_CMD_SESSION_GET,	/* dump: RELAY; one message per session */
 	VNIC_CMD_EMBED_ADD,	/* do, admin: SUPERVISOR, SERVER, PORT, ID; event */
@@ -112,6 +120,7 @@ enum {
 	VNIC_A_PORT,		/* u16: a service's TCP port, 1..65535 */
 	VNIC_A_SUPERVISOR,	/* u32: ifindex of a supervisor (kind vnic-ss) */
 	VNIC_A_STATS,		/* nested: a relay's IFLA_VNIC_RELAY_*, a supervisor's IFLA_VNIC_SS_*, or a vNIC's VNIC_STATS_* */
+	VNIC_A_CIP,		/* binary, 4 bytes: the client's pseudo address on a VNIC_MODE_CIP vNIC */
 	__VNIC_A_MAX,
 };
 

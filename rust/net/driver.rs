@@ -73,9 +73,9 @@ pub(crate) trait Driver: Sized + 'static {
         Ok(())
     }
 
-    /// Transmits (or drops) one frame. Runs in softirq context, lock-free
-    /// across CPUs: it must not sleep.
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff);
+    /// Transmits (or drops) one frame. Runs with bottom halves off (an RCU
+    /// read-side section), lock-free across CPUs: it must not sleep.
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff, rcu: &RcuRead);
 
     /// Adds the kind's attributes to `ip -d link show` output.
     fn fill_info(_dev: &Device<Self>, _msg: &mut LinkInfoMsg) -> Result {
@@ -253,7 +253,9 @@ impl<T: Driver> Adapter<T> {
         // hands over its reference to `skb`.
         let (dev, skb) = unsafe { (Device::<T>::from_raw(dev), SkBuff::from_raw(skb)) };
         if let Some(skb) = skb {
-            T::start_xmit(dev, skb);
+            // SAFETY: the core transmits with bottom halves disabled
+            // (`rcu_read_lock_bh`), which is an RCU read-side section.
+            T::start_xmit(dev, skb, &unsafe { RcuRead::assume() });
         }
         bindings::netdev_tx_NETDEV_TX_OK
     }

@@ -7,7 +7,6 @@ use crate::bindings;
 use super::rcu_map::RcuRead;
 use super::skb::SkBuff;
 use core::ptr::NonNull;
-use kernel::error::to_result;
 use kernel::prelude::*;
 
 /// A net_device we hold a reference to (`dev_hold`), released on drop.
@@ -61,32 +60,17 @@ impl LowerDev {
         super::device::has_ipv6_address(self.as_raw(), addr)
     }
 
-    /// Routes the received IPv4 packet in `skb` (to `dst` from `src`, TOS
-    /// byte `tos`) as if it had arrived on this device, and attaches the
-    /// route to it: the stack then skips its own input routing, so the
-    /// reverse-path filter judges the client against this device, the one
-    /// the packet really came in on. Errors are the stack's reasons to drop.
+    /// Routes the received IPv4 packet in `skb` as if it had arrived on
+    /// this device (see [`super::route::input_v4`]).
     pub(crate) fn route_input_v4(
         &self,
-        _rcu: &RcuRead,
+        rcu: &RcuRead,
         skb: &mut SkBuff,
         dst: [u8; 4],
         src: [u8; 4],
         tos: u8,
     ) -> Result {
-        // SAFETY: we own `skb`; the route is attached without a reference,
-        // which is valid inside the RCU read-side section (token) that the
-        // receive path keeps until the packet is delivered or queued (where
-        // the stack takes a reference, as for its own input routing).
-        to_result(unsafe {
-            bindings::ip_route_input_noref(
-                skb.raw().as_ptr(),
-                u32::from_ne_bytes(dst),
-                u32::from_ne_bytes(src),
-                tos,
-                self.as_raw(),
-            )
-        })
+        super::route::input_v4(rcu, self.as_raw(), skb, dst, src, tos)
     }
 
     /// The device's interface index.

@@ -9,6 +9,8 @@ use crate::*;
 pub enum LinkAttr {
     /// The vNIC's service ID (never 0).
     Id(u16),
+    /// `VNIC_MODE_*`: what services see as the client's address.
+    Mode(u32),
 }
 
 /// What can be wrong with an attribute payload from the kernel.
@@ -45,6 +47,7 @@ pub fn encode_info_data(attrs: &[LinkAttr]) -> Vec<u8> {
     for attr in attrs {
         match attr {
             LinkAttr::Id(id) => put(&mut out, IFLA_VNIC_ID, &id.to_ne_bytes()),
+            LinkAttr::Mode(m) => put(&mut out, IFLA_VNIC_MODE, &m.to_ne_bytes()),
         }
     }
     out
@@ -80,6 +83,8 @@ pub fn decode_info_data(bytes: &[u8]) -> Result<Vec<LinkAttr>, UapiError> {
     walk(bytes, |kind, payload| {
         if kind == IFLA_VNIC_ID {
             attrs.push(LinkAttr::Id(u16::from_ne_bytes(fixed(kind, payload)?)));
+        } else if kind == IFLA_VNIC_MODE {
+            attrs.push(LinkAttr::Mode(u32::from_ne_bytes(fixed(kind, payload)?)));
         } else {
             debug_assert!(kind > IFLA_VNIC_MAX || kind == 0);
         }
@@ -243,8 +248,11 @@ mod tests {
     fn decode_roundtrips_and_skips_unknown_attributes() {
         let mut bytes = encode_info_data(&[LinkAttr::Id(7)]);
         put(&mut bytes, 99, &[1, 2, 3, 4, 5]);
-        bytes.extend(encode_info_data(&[LinkAttr::Id(65535)]));
-        assert_eq!(decode_info_data(&bytes), Ok(vec![LinkAttr::Id(7), LinkAttr::Id(65535)]));
+        bytes.extend(encode_info_data(&[LinkAttr::Id(65535), LinkAttr::Mode(VNIC_MODE_CIP)]));
+        assert_eq!(
+            decode_info_data(&bytes),
+            Ok(vec![LinkAttr::Id(7), LinkAttr::Id(65535), LinkAttr::Mode(VNIC_MODE_CIP)])
+        );
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub const A_PORT: u16 = 7;
 pub const A_SUPERVISOR: u16 = 8;
 /// `VNIC_A_STATS`: nested counters of the device named in the message.
 pub const A_STATS: u16 = 9;
+/// `VNIC_A_CIP`: 4 bytes, a client's pseudo address on a CIP-mode vNIC.
+pub const A_CIP: u16 = 10;
 /// `VNIC_STATS_PAD`.
 pub const STATS_PAD: u16 = 1;
 /// `VNIC_STATS_RX_PACKETS`.
@@ -87,6 +89,8 @@ pub struct Session {
     pub client: IpAddr,
     /// The ID.
     pub id: u16,
+    /// On a CIP-mode vNIC: the address its services see for the client.
+    pub cip: Option<std::net::Ipv4Addr>,
 }
 
 /// Builds a netlink message: header, generic header `cmd`/`version`, attributes.
@@ -136,6 +140,9 @@ pub fn session_attrs(s: &Session) -> Vec<u8> {
         IpAddr::V6(ip) => put(&mut a, A_CLIENT, &ip.octets()),
     }
     put(&mut a, A_ID, &s.id.to_ne_bytes());
+    if let Some(cip) = s.cip {
+        put(&mut a, A_CIP, &cip.octets());
+    }
     a
 }
 
@@ -148,13 +155,14 @@ pub fn relay_filter(ifindex: u32) -> Vec<u8> {
 
 /// A session from a message's attributes.
 pub fn parse_session(attrs: &[u8]) -> Result<Session, UapiError> {
-    let (mut relay, mut vnic, mut client, mut id) = (None, None, None, None);
+    let (mut relay, mut vnic, mut client, mut id, mut cip) = (None, None, None, None, None);
     walk(attrs, |kind, p| {
         let bad = || UapiError::BadLength { kind, len: p.len(), want: if kind == A_ID { 2 } else { 4 } };
         match kind {
             A_RELAY => relay = Some(u32::from_ne_bytes(p.try_into().map_err(|_| bad())?)),
             A_VNIC => vnic = Some(u32::from_ne_bytes(p.try_into().map_err(|_| bad())?)),
             A_ID => id = Some(u16::from_ne_bytes(p.try_into().map_err(|_| bad())?)),
+            A_CIP => cip = Some(std::net::Ipv4Addr::from(<[u8; 4]>::try_from(p).map_err(|_| bad())?)),
             A_CLIENT => {
                 client = Some(match p.len() {
                     4 => IpAddr::from(<[u8; 4]>::try_from(p).map_err(|_| bad())?),
@@ -167,7 +175,7 @@ pub fn parse_session(attrs: &[u8]) -> Result<Session, UapiError> {
         Ok(())
     })?;
     match (relay, client, id) {
-        (Some(relay), Some(client), Some(id)) => Ok(Session { relay, vnic, client, id }),
+        (Some(relay), Some(client), Some(id)) => Ok(Session { relay, vnic, client, id, cip }),
         _ => Err(UapiError::Missing("a session needs relay, client and id")),
     }
 }
@@ -360,11 +368,13 @@ mod tests {
     #[test]
     fn sessions_roundtrip_for_both_families() {
         for client in ["10.0.1.2", "fd00::2"] {
-            let s = Session { relay: 4, vnic: Some(5), client: client.parse().unwrap(), id: 65535 };
+            let s = Session { relay: 4, vnic: Some(5), client: client.parse().unwrap(), id: 65535, cip: None };
             assert_eq!(parse_session(&session_attrs(&s)), Ok(s.clone()));
             let del = Session { vnic: None, ..s };
             assert_eq!(parse_session(&session_attrs(&del)), Ok(del.clone()));
         }
+        let s = Session { relay: 1, vnic: Some(2), client: "10.0.1.2".parse().unwrap(), id: 3, cip: Some([192, 168, 1, 2].into()) };
+        assert_eq!(parse_session(&session_attrs(&s)), Ok(s));
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub enum SessionCommand {
         /// The ID, 1..65535.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
         id: u16,
+        /// On a vNIC in CIP mode: the address its services see for this
+        /// client, in the vNIC's subnet (like 192.168.1.2).
+        #[arg(long)]
+        cip: Option<std::net::Ipv4Addr>,
     },
     /// Remove a session.
     Del {
@@ -169,6 +173,11 @@ pub struct LinkAdd {
     /// traffic of this host, `bridge` the frames crossing its bridges.
     #[arg(long, value_name = "MODE", value_enum, conflicts_with_all = ["id", "number", "pseudo", "address"])]
     pub supervisor: Option<SupervisorMode>,
+    /// Services on this vNIC see each client as its own pseudo address in
+    /// the vNIC's subnet, given per session (`session add --cip`), instead
+    /// of its real address (the papers' RIP/CIP).
+    #[arg(long, conflicts_with_all = ["pnic", "supervisor"])]
+    pub cip_mode: bool,
     /// Bring the device up after creating it.
     #[arg(long)]
     pub up: bool,

@@ -123,6 +123,7 @@ fn new_link(a: &LinkAdd) -> Result<rtnl::NewLink, CliError> {
         pseudo,
         pnic: a.pnic.clone(),
         supervisor,
+        cip_mode: a.cip_mode,
         up: a.up,
     })
 }

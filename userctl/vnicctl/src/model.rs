@@ -33,6 +33,9 @@ pub struct VnicLink {
     pub counters: Option<RelayCounters>,
     /// For a supervisor: its mode and counters.
     pub supervisor: Option<SsInfo>,
+    /// For a vNIC: what its services see as the client's address, `real`
+    /// or `cip` (per-client pseudo addresses).
+    pub mode: Option<String>,
     /// Interface index.
     pub ifindex: u32,
     /// Service ID, if assigned.
@@ -58,7 +61,11 @@ impl VnicLink {
         let what = match (&self.pnic, &self.supervisor) {
             (Some(pnic), _) => format!("vnic-relay on {pnic}"),
             (None, Some(ss)) => format!("vnic-ss mode {}", ss.mode_name()),
-            (None, None) => format!("vnic id {}", self.id.map_or_else(|| "none".to_string(), |i| i.to_string())),
+            (None, None) => format!(
+                "vnic id {}{}",
+                self.id.map_or_else(|| "none".to_string(), |i| i.to_string()),
+                self.mode.as_ref().map(|m| format!(" mode {m}")).unwrap_or_default()
+            ),
         };
         let mut s = format!(
             "{}: {} state {} mtu {} ifindex {}\n    link/ether {}\n",
@@ -157,6 +164,7 @@ impl Stats {
             pnic: None,
             counters: self.relay,
             supervisor: self.supervisor,
+            mode: None,
             ifindex: 0,
             id: None,
             address: String::new(),
@@ -193,6 +201,7 @@ mod tests {
             pnic: None,
             counters: None,
             supervisor: None,
+            mode: None,
             ifindex: 3,
             id: Some(1),
             address: "00:00:c0:a8:01:01".into(),

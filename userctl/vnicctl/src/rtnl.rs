@@ -56,6 +56,8 @@ pub struct NewLink {
     pub pnic: Option<String>,
     /// Make a supervisor working in this mode instead of a vNIC.
     pub supervisor: Option<SsMode>,
+    /// A vNIC whose services see per-client pseudo addresses.
+    pub cip_mode: bool,
     /// Bring it up.
     pub up: bool,
 }
@@ -74,8 +76,15 @@ pub async fn add(h: &Handle, new: &NewLink) -> Result<(), CliError> {
     if let Some(pnic) = &new.pnic {
         b = b.link(find(h, pnic).await?.header.index);
     }
+    let mut data = Vec::new();
     if let Some(id) = new.id {
-        b = b.set_info_data(InfoData::Other(encode_info_data(&[LinkAttr::Id(id)])));
+        data.push(LinkAttr::Id(id));
+    }
+    if new.cip_mode {
+        data.push(LinkAttr::Mode(vnic_uapi::VNIC_MODE_CIP));
+    }
+    if !data.is_empty() {
+        b = b.set_info_data(InfoData::Other(encode_info_data(&data)));
     }
     if let Some(mode) = new.supervisor {
         b = b.set_info_data(InfoData::Other(encode_ss_info_data(mode)));
@@ -224,6 +233,7 @@ fn describe(m: &LinkMessage, addresses: Vec<String>) -> Result<VnicLink, CliErro
         pnic: None,
         counters: None,
         supervisor: None,
+        mode: None,
         ifindex: m.header.index,
         id: None,
         address: String::new(),
@@ -266,6 +276,7 @@ fn describe(m: &LinkMessage, addresses: Vec<String>) -> Result<VnicLink, CliErro
             for attr in decode_info_data(bytes).map_err(bad)? {
                 match attr {
                     LinkAttr::Id(id) => link.id = Some(id),
+                    LinkAttr::Mode(m) => link.mode = Some(if m == vnic_uapi::VNIC_MODE_CIP { "cip" } else { "real" }.into()),
                 }
             }
         }

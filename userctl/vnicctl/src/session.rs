@@ -11,13 +11,13 @@ use vnic_uapi::genl::{
 /// Runs one `vnicctl session` command.
 pub fn run(cmd: SessionCommand, json: bool) -> Result<(), CliError> {
     match cmd {
-        SessionCommand::Add { relay, vnic, client, id } => {
-            let s = Session { relay: ifindex(&relay)?, vnic: Some(ifindex(&vnic)?), client, id };
+        SessionCommand::Add { relay, vnic, client, id, cip } => {
+            let s = Session { relay: ifindex(&relay)?, vnic: Some(ifindex(&vnic)?), client, id, cip };
             let what = format!("adding the session of {client} with ID {id} on {relay}");
             Genl::open()?.request(&what, CMD_SESSION_ADD, 0, &session_attrs(&s)).map(drop)
         }
         SessionCommand::Del { relay, client, id } => {
-            let s = Session { relay: ifindex(&relay)?, vnic: None, client, id };
+            let s = Session { relay: ifindex(&relay)?, vnic: None, client, id, cip: None };
             let what = format!("deleting the session of {client} with ID {id} on {relay}");
             Genl::open()?.request(&what, CMD_SESSION_DEL, 0, &session_attrs(&s)).map(drop)
         }
@@ -45,6 +45,7 @@ fn print(sessions: &[Session], json: bool) -> Result<(), CliError> {
                     "vnic": s.vnic.map(ifname),
                     "client": s.client.to_string(),
                     "id": s.id,
+                    "cip": s.cip.map(|c| c.to_string()),
                 })
             })
             .collect();
@@ -53,7 +54,8 @@ fn print(sessions: &[Session], json: bool) -> Result<(), CliError> {
     } else {
         for s in sessions {
             let vnic = s.vnic.map(ifname).unwrap_or_else(|| "-".into());
-            println!("{} id {} -> {} (relay {})", s.client, s.id, vnic, ifname(s.relay));
+            let cip = s.cip.map(|c| format!(" as {c}")).unwrap_or_default();
+            println!("{} id {} -> {}{} (relay {})", s.client, s.id, vnic, cip, ifname(s.relay));
         }
     }
     Ok(())

@@ -1,0 +1,55 @@
+# The papers' RIP/CIP mode: a vNIC whose services see each client as its own
+# pseudo address in the vNIC's subnet. The service's answer routes into the
+# vNIC, which sends it on as the client's flow; the SP runs strict
+# reverse-path filtering (RHEL's default) and nothing of 192.168.1.0/24 shows
+# on the wire.
+. ../lib.sh
+load_vnic
+routed_hosts
+ip netns exec sp sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
+ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
+ip netns exec sp vnicctl link add vnic1 --number 1 --id 1 --cip-mode --up
+expect_match "$(ip netns exec sp vnicctl link show vnic1)" "vnic id 1 mode cip" "mode shown"
+# A web server that answers with the address it sees for its client.
+cat >/tmp/whoami.py <<'PY'
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (self.client_address[0] + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("192.168.1.1", 80), H).serve_forever()
+PY
+ip netns exec sp python3 /tmp/whoami.py &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+wait_listen sp 80
+sp() { ip netns exec sp "$@"; }
+
+# Sessions on a CIP-mode vNIC need a client pseudo address, and only there.
+out=$(sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1 2>&1) && fail "CIP session without --cip"
+expect_match "$out" "needs VNIC_A_CIP" "extack without a CIP"
+out=$(sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1 --cip 192.168.1.1 2>&1) && fail "CIP = the vNIC's address"
+expect_match "$out" "must differ from the vNIC's own" "extack for the vNIC's own address"
+sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1 --cip 192.168.1.2
+out=$(sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.3 --id 2 --cip 192.168.1.2 2>&1) && fail "CIP taken twice"
+expect_match "$out" "CIP is taken" "extack for a taken CIP"
+expect_match "$(sp vnicctl session show --relay relay0)" "10.0.1.2 id 1 -> vnic1 as 192.168.1.2" "CIP in the listing"
+sp vnicctl link add vnic2 --number 2 --id 2 --up
+out=$(sp vnicctl session add --relay relay0 --vnic vnic2 --client 10.0.1.2 --id 2 --cip 192.168.2.2 2>&1) && fail "--cip on a plain vNIC"
+expect_match "$out" "only for vNICs in CIP mode" "extack for --cip on a plain vNIC"
+
+ip netns exec client vnicctl link add ss0 --supervisor host --up
+ip netns exec client vnicctl embed add --dev ss0 --server 10.0.2.1 --port 80 --id 1
+capture_start router r1 /tmp/cip.pcap
+expect_eq "$(ip netns exec client curl -sf --max-time 5 http://10.0.2.1/)" "192.168.1.2" "the service sees the client as its CIP"
+capture_stop
+python3 ../pcap_tcp.py /tmp/cip.pcap --server 10.0.2.1:80 --id 1 >/dev/null || fail "capture: the ID on every segment"
+expect_no_match "$(tcpdump -nn -r /tmp/cip.pcap 2>/dev/null)" "192\.168\." "no pseudo address on the wire"
+[ "$(sp cat /sys/class/net/vnic1/statistics/tx_packets)" -gt 0 ] || fail "replies did not go through vNIC #1"
+[ "$(relay_counter replies)" -gt 0 ] || fail "no reply counted"
+expect_eq "$(relay_counter drop_undeliverable)" 0 "undeliverable with strict rp_filter"
