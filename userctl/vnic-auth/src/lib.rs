@@ -1,0 +1,68 @@
+//! vnic's authentication protocol, sans-IO: the cooperative-application
+//! data structure on the wire ([`wire`], [`message`]), the cryptography
+//! ([`crypto`]) and the state machines of the supervisor ([`client`]) and
+//! of the service provider ([`server`]). No sockets, no clock, no database:
+//! the caller passes datagrams, time and lookups in and takes datagrams and
+//! events out, so daemons and tests drive the same code.
+//!
+//! The protocol is specified in `Documentation/auth-protocol.md`; the test
+//! vectors are `tests/vectors.json`.
+//!
+//! The exchange (after Kodama et al., with the passcode never on the wire):
+//!
+//! 1. Auth-REQ, supervisor → provider: user, service, client nonce `Nc`.
+//! 2. Auth-REP & REQ, provider → supervisor: salt and argon2 cost, server
+//!    nonce `Ns`, the ID sealed under a key only a passcode holder can
+//!    derive, and the provider's proof.
+//! 3. Auth-REP, supervisor → provider: the client's proof; the session is
+//!    active once the provider verifies it.
+//! 4. Auth-RST, either way: failure, with an error code.
+
+#![warn(missing_docs)]
+
+pub mod backoff;
+pub mod client;
+pub mod crypto;
+pub mod error;
+pub mod hex;
+mod ids;
+pub mod message;
+pub mod random;
+pub mod ratelimit;
+mod replay;
+pub mod server;
+pub mod wire;
+
+use std::net::SocketAddr;
+
+pub use backoff::Backoff;
+pub use client::{Client, ClientConfig, ClientError, ClientEvent, Grant, KdfLimits};
+pub use crypto::{Argon2Cost, KdfParams, SessionKeys, Verifier};
+pub use error::{CryptoError, ErrorCode, WireError};
+pub use message::{AuthRep, AuthRepReq, AuthReq, AuthRst, Message};
+pub use random::{OsRandom, Random};
+pub use ratelimit::RateLimit;
+pub use server::{
+    Backend, DropReason, FailReason, Failure, Lookup, Refusal, Server, ServerConfig, ServerEvent,
+    Session, Target,
+};
+pub use wire::{Packet, Sender, Tlv};
+
+/// A datagram to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// Its destination.
+    pub to: SocketAddr,
+    /// Its bytes.
+    pub data: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn state_machines_can_move_between_threads() {
+        fn send<T: Send>() {}
+        send::<crate::Server>();
+        send::<crate::Client>();
+    }
+}
