@@ -88,7 +88,7 @@ impl Family for Control {
                     return Err(ENODEV);
                 };
                 let cip = client_pseudo(vdev, req.attr(A_CIP), &key, &mut ack)?;
-                bind_relay(vdev, relay, &mut ack)?;
+                bind_relay(req.rtnl(), req.net(), vdev, relay, &mut ack)?;
                 let s = Session { vnic: vnic as i32, cip };
                 sessions.add(req.rtnl(), key, s).inspect_err(|e| {
                     if *e == EEXIST {
@@ -241,16 +241,23 @@ fn client_pseudo(vnic: &Device<Vnic>, cip: Option<Attr<'_>>, key: &SessionKey, a
     }
 }
 
-/// Ties `vnic` to `relay` on its first session; a vNIC serves one relay.
-fn bind_relay(vnic: &Device<Vnic>, relay: &Device<Relay>, ack: &mut ExtAck) -> Result {
+/// Ties `vnic` to `relay` on its first session; a vNIC serves one relay
+/// (until that relay is gone).
+fn bind_relay(
+    rtnl: &Rtnl,
+    net: *mut crate::bindings::net,
+    vnic: &Device<Vnic>,
+    relay: &Device<Relay>,
+    ack: &mut ExtAck,
+) -> Result {
     use core::sync::atomic::Ordering::Relaxed;
     let bound = &vnic.private().relay;
     match bound.load(Relaxed) {
-        0 => {
+        r if r == relay.ifindex() => Ok(()),
+        r if r == 0 || Device::<Relay>::find(rtnl, net, r as u32).is_none() => {
             bound.store(relay.ifindex(), Relaxed);
             Ok(())
         }
-        r if r == relay.ifindex() => Ok(()),
         _ => {
             ack.message(c_str!("vnic: this vNIC already serves another relay"));
             Err(EBUSY)

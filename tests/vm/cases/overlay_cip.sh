@@ -53,3 +53,9 @@ expect_no_match "$(tcpdump -nn -r /tmp/cip.pcap 2>/dev/null)" "192\.168\." "no p
 [ "$(sp cat /sys/class/net/vnic1/statistics/tx_packets)" -gt 0 ] || fail "replies did not go through vNIC #1"
 [ "$(relay_counter replies)" -gt 0 ] || fail "no reply counted"
 expect_eq "$(relay_counter drop_undeliverable)" 0 "undeliverable with strict rp_filter"
+
+# A vNIC serves one relay, but a relay made again (new ifindex) takes over.
+sp vnicctl link del relay0
+sp vnicctl link add relay0 --pnic eth0 --up
+sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1 --cip 192.168.1.2
+expect_eq "$(ip netns exec client curl -sf --max-time 5 http://10.0.2.1/)" "192.168.1.2" "the new relay serves vNIC #1"
