@@ -34,6 +34,48 @@ pub enum Command {
         /// Device name (default: every vnic device).
         name: Option<String>,
     },
+    /// Run the provider's authentication daemon in the foreground: it
+    /// grants sessions over UDP and installs them in the relay and its
+    /// database.
+    Provider {
+        /// The TOML configuration (see Documentation/provider.md).
+        #[arg(long)]
+        config: std::path::PathBuf,
+    },
+    /// Authenticate to a provider and embed the granted ID for the service
+    /// on the supervisor.
+    Auth(AuthArgs),
+    /// Read a passcode on stdin and print its stored form for a [[user]]
+    /// of the provider's configuration.
+    PasscodeHash {
+        /// Use the cheapest argon2 cost (tests only: weak).
+        #[arg(long)]
+        test_cost: bool,
+    },
+}
+
+/// Options of `vnicctl auth`.
+#[derive(Args, Debug)]
+pub struct AuthArgs {
+    /// The provider: HOST or HOST:PORT (default port 7390).
+    #[arg(long)]
+    pub provider: String,
+    /// The user name.
+    #[arg(long)]
+    pub user: String,
+    /// The service, like http.
+    #[arg(long)]
+    pub service: String,
+    /// The supervisor that embeds the ID.
+    #[arg(long, default_value = "ss0")]
+    pub dev: String,
+    /// Read the passcode from the first line of this file (default: the
+    /// first line of stdin).
+    #[arg(long)]
+    pub passcode_file: Option<std::path::PathBuf>,
+    /// Print each protocol message on stderr as it passes.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// `vnicctl embed ...`

@@ -1,6 +1,7 @@
 //! vnicctl: the control tool of vnic. Talks rtnetlink to the vnic kernel
 //! module; prints text for people and JSON (`-j`) for programs.
 
+mod auth;
 mod cli;
 mod embed;
 mod error;
@@ -8,6 +9,8 @@ mod extack;
 mod genl;
 mod iface;
 mod model;
+mod passcode;
+mod provider;
 mod session;
 mod stats;
 mod parse;
@@ -73,6 +76,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Session(cmd) => session::run(cmd, cli.json),
         Command::Embed(cmd) => embed::run(cmd, cli.json),
+        Command::Provider { config } => provider::run(&config),
+        Command::Auth(args) => auth::run(&args, cli.json),
+        Command::PasscodeHash { test_cost } => passcode::hash(test_cost),
         Command::Stats { name } => {
             if let Some(n) = &name {
                 parse::ifname(n)?;

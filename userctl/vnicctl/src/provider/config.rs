@@ -1,0 +1,319 @@
+//! The provider's TOML configuration: where it listens, which relay it
+//! programs, where its data lives, its vNICs and their services, and its
+//! users. Every mistake is one sentence naming the entry at fault.
+
+use crate::error::CliError;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use vnic_auth::Verifier;
+
+/// The provider's settings, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The UDP address the daemon listens on.
+    pub listen: SocketAddr,
+    /// The relay-vNIC whose session table it programs.
+    pub relay: String,
+    /// The SQLite database (the profiled status database).
+    pub database: PathBuf,
+    /// The file holding the server's 32-byte secret.
+    pub secret_file: PathBuf,
+    /// Sessions not renewed by a handshake for this long are removed.
+    pub session_idle_secs: u64,
+    /// The vNICs and their services.
+    pub vnics: Vec<VnicEntry>,
+    /// The users.
+    pub users: Vec<UserEntry>,
+}
+
+/// Which IDs sessions of a vNIC get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdRule {
+    /// Every client gets this ID (sessions differ by client address).
+    Fixed(u16),
+    /// Each session gets its own free ID in this inclusive range.
+    Range(u16, u16),
+}
+
+impl IdRule {
+    /// Whether `id` may be given out under this rule.
+    pub fn contains(&self, id: u16) -> bool {
+        match *self {
+            IdRule::Fixed(f) => id == f,
+            IdRule::Range(lo, hi) => (lo..=hi).contains(&id),
+        }
+    }
+
+    /// The rule as written in the configuration ("7" or "100-199").
+    pub fn to_text(self) -> String {
+        match self {
+            IdRule::Fixed(f) => f.to_string(),
+            IdRule::Range(lo, hi) => format!("{lo}-{hi}"),
+        }
+    }
+
+    fn overlaps(&self, other: &IdRule) -> bool {
+        let (a, b) = (self.bounds(), other.bounds());
+        a.0 <= b.1 && b.0 <= a.1
+    }
+
+    fn bounds(&self) -> (u16, u16) {
+        match *self {
+            IdRule::Fixed(f) => (f, f),
+            IdRule::Range(lo, hi) => (lo, hi),
+        }
+    }
+}
+
+/// One `[[vnic]]`.
+#[derive(Debug, Clone)]
+pub struct VnicEntry {
+    /// Device name on the provider (like "vnic1").
+    pub name: String,
+    /// The vNIC number told to clients (sealed with the ID).
+    pub number: u16,
+    /// The session IDs it hands out.
+    pub ids: IdRule,
+    /// Its data folder (informational, shown in the database).
+    pub data_folder: Option<String>,
+    /// The address clients reach its services at (default: the provider's).
+    pub address: Option<IpAddr>,
+    /// Its services.
+    pub services: Vec<ServiceEntry>,
+}
+
+/// A service of a vNIC: a name clients ask for and its TCP port.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceEntry {
+    /// The name in Auth-REQ (like "http").
+    pub name: String,
+    /// The TCP port.
+    pub port: u16,
+}
+
+/// One `[[user]]`.
+#[derive(Debug, Clone)]
+pub struct UserEntry {
+    /// The user name.
+    pub name: String,
+    /// The stored verifier.
+    pub verifier: Verifier,
+    /// What the user may use: "vnic1" (every service of vnic1) or
+    /// "vnic1:http".
+    pub allow: Vec<String>,
+}
+
+impl UserEntry {
+    /// Whether the user may use `service` on vNIC `vnic`.
+    pub fn allows(&self, vnic: &str, service: &str) -> bool {
+        self.allow.iter().any(|a| match a.split_once(':') {
+            Some((v, s)) => v == vnic && s == service,
+            None => a == vnic,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: Option<String>,
+    relay: String,
+    data_dir: PathBuf,
+    database: Option<PathBuf>,
+    secret_file: Option<PathBuf>,
+    session_idle_secs: Option<u64>,
+    #[serde(default)]
+    vnic: Vec<RawVnic>,
+    #[serde(default)]
+    user: Vec<RawUser>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVnic {
+    name: String,
+    number: u16,
+    id: Option<u16>,
+    ids: Option<String>,
+    data_folder: Option<String>,
+    address: Option<IpAddr>,
+    services: Vec<ServiceEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUser {
+    name: String,
+    passcode: String,
+    allow: Vec<String>,
+}
+
+/// Reads and checks the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Config, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Input(format!("cannot read the configuration {}: {e}", path.display())))?;
+    parse(&text).map_err(|e| CliError::Input(format!("configuration {}: {e}", path.display())))
+}
+
+/// Parses and checks configuration text; the error is one sentence.
+pub fn parse(text: &str) -> Result<Config, String> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let listen = listen_addr(raw.listen.as_deref())?;
+    crate::parse::ifname(&raw.relay).map_err(|e| format!("relay: {e}"))?;
+    let vnics = raw.vnic.into_iter().map(vnic).collect::<Result<Vec<_>, _>>()?;
+    check_vnics(&vnics)?;
+    let users = raw.user.into_iter().map(|u| user(u, &vnics)).collect::<Result<Vec<_>, _>>()?;
+    unique(users.iter().map(|u| u.name.as_str()), "user")?;
+    Ok(Config {
+        listen,
+        relay: raw.relay,
+        database: raw.database.unwrap_or_else(|| raw.data_dir.join("vnic.db")),
+        secret_file: raw.secret_file.unwrap_or_else(|| raw.data_dir.join("secret")),
+        session_idle_secs: raw.session_idle_secs.unwrap_or(3600),
+        vnics,
+        users,
+    })
+}
+
+fn listen_addr(text: Option<&str>) -> Result<SocketAddr, String> {
+    let default = SocketAddr::new(IpAddr::from([0, 0, 0, 0]), vnic_auth::wire::DEFAULT_PORT);
+    let Some(text) = text else { return Ok(default) };
+    if let Ok(a) = text.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    text.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, default.port()))
+        .map_err(|_| format!("listen: '{text}' is not an address like 0.0.0.0:7390"))
+}
+
+fn vnic(r: RawVnic) -> Result<VnicEntry, String> {
+    let at = |what: String| format!("vnic {}: {what}", r.name);
+    crate::parse::ifname(&r.name).map_err(|e| format!("vnic: {e}"))?;
+    let ids = match (r.id, r.ids.as_deref()) {
+        (Some(id), None) if id > 0 => IdRule::Fixed(id),
+        (None, Some(range)) => id_range(range).map_err(at)?,
+        (Some(_), None) => return Err(at("id 0 is reserved; use 1..65535".into())),
+        _ => return Err(at("give either id = N or ids = \"LOW-HIGH\"".into())),
+    };
+    if r.services.is_empty() {
+        return Err(at("it has no services".into()));
+    }
+    unique(r.services.iter().map(|s| s.name.as_str()), "service").map_err(at)?;
+    if let Some(s) = r.services.iter().find(|s| s.port == 0 || s.name.is_empty() || s.name.len() > 31) {
+        return Err(at(format!("service '{}' needs a name of 1 to 31 bytes and a port of 1 to 65535", s.name)));
+    }
+    Ok(VnicEntry {
+        name: r.name,
+        number: r.number,
+        ids,
+        data_folder: r.data_folder,
+        address: r.address,
+        services: r.services,
+    })
+}
+
+fn id_range(text: &str) -> Result<IdRule, String> {
+    let bad = || format!("ids '{text}' is not a range like \"100-199\" within 1..65535");
+    let (lo, hi) = text.split_once('-').ok_or_else(bad)?;
+    let lo: u16 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: u16 = hi.trim().parse().map_err(|_| bad())?;
+    if lo == 0 || lo > hi {
+        return Err(bad());
+    }
+    Ok(IdRule::Range(lo, hi))
+}
+
+fn check_vnics(vnics: &[VnicEntry]) -> Result<(), String> {
+    unique(vnics.iter().map(|v| v.name.as_str()), "vnic")?;
+    for (i, a) in vnics.iter().enumerate() {
+        if let Some(b) = vnics[i + 1..].iter().find(|b| a.ids.overlaps(&b.ids)) {
+            return Err(format!("vnic {} and vnic {} hand out overlapping IDs", a.name, b.name));
+        }
+    }
+    Ok(())
+}
+
+fn user(r: RawUser, vnics: &[VnicEntry]) -> Result<UserEntry, String> {
+    let verifier: Verifier = r
+        .passcode
+        .parse()
+        .map_err(|e| format!("user {}: the passcode is not a stored passcode from 'vnicctl passcode-hash' ({e})", r.name))?;
+    if r.name.is_empty() || r.name.len() > 63 {
+        return Err(format!("user '{}': a name has 1 to 63 bytes", r.name));
+    }
+    for a in &r.allow {
+        let (v, s) = a.split_once(':').map_or((a.as_str(), None), |(v, s)| (v, Some(s)));
+        let known = vnics.iter().find(|e| e.name == v);
+        let ok = match (known, s) {
+            (Some(e), Some(s)) => e.services.iter().any(|x| x.name == s),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !ok {
+            return Err(format!("user {}: allow '{a}' names no configured vNIC or service", r.name));
+        }
+    }
+    Ok(UserEntry { name: r.name, verifier, allow: r.allow })
+}
+
+fn unique<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<(), String> {
+    let mut seen = BTreeSet::new();
+    for n in names {
+        if !seen.insert(n) {
+            return Err(format!("{what} '{n}' is defined twice"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testdata::{sample, HASH};
+
+    #[test]
+    fn parses_a_full_configuration_with_defaults() {
+        let c = parse(&sample("")).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:7390");
+        assert_eq!(c.database, PathBuf::from("/var/lib/vnic/vnic.db"));
+        assert_eq!(c.secret_file, PathBuf::from("/var/lib/vnic/secret"));
+        assert_eq!(c.session_idle_secs, 3600);
+        assert_eq!(c.vnics[0].ids, IdRule::Fixed(1));
+        assert_eq!(c.vnics[1].ids, IdRule::Range(100, 199));
+        let alice = &c.users[0];
+        assert!(alice.allows("vnic1", "http"));
+        assert!(alice.allows("vnic2", "ssh"));
+        assert!(!alice.allows("vnic2", "http"));
+    }
+
+    #[test]
+    fn listen_takes_an_address_with_or_without_port() {
+        let c = parse(&sample("listen = \"10.0.2.1\"\nsession_idle_secs = 5")).unwrap();
+        assert_eq!(c.listen.to_string(), "10.0.2.1:7390");
+        assert_eq!(c.session_idle_secs, 5);
+        let c = parse(&sample("listen = \"[::]:9000\"")).unwrap();
+        assert_eq!(c.listen.to_string(), "[::]:9000");
+    }
+
+    #[test]
+    fn mistakes_are_one_sentence_naming_the_entry() {
+        let cases = [
+            (sample("").replace("ids = \"100-199\"", "ids = \"1-9\""), "overlapping IDs"),
+            (sample("").replace("ids = \"100-199\"", "ids = \"9-1\""), "not a range"),
+            (sample("").replace("id = 1\n", "id = 0\n"), "reserved"),
+            (sample("").replace("vnic2:ssh", "vnic2:ftp"), "names no configured"),
+            (sample("").replace(HASH, "hunter2"), "user alice: the passcode"),
+            (sample("listen = \"nowhere\""), "listen:"),
+            (sample("colour = 1"), "unknown field"),
+            (sample("").replace("relay = \"relay0\"", "relay = \"a/b\""), "relay:"),
+        ];
+        for (text, want) in cases {
+            let e = parse(&text).unwrap_err();
+            assert!(e.contains(want), "{e:?} lacks {want:?}");
+            assert!(!e.trim_end().contains('\n'), "{e:?}");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! `vnicctl provider`: the overlay network manager, a foreground daemon.
+//! It answers the authentication protocol on UDP, installs each granted
+//! session in the relay (generic netlink) and the database together,
+//! expires idle sessions, and reconciles both at start.
+
+mod backend;
+pub mod config;
+mod db;
+mod kernel;
+mod reconcile;
+mod secret;
+mod sessions;
+mod signal;
+#[cfg(test)]
+mod testdata;
+
+use crate::error::CliError;
+use backend::Credentials;
+use config::Config;
+use sessions::Sessions;
+use std::net::UdpSocket;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use vnic_auth::{OsRandom, Server, ServerConfig, ServerEvent};
+
+/// How often idle sessions are looked for, and the longest the daemon
+/// sleeps before noticing a signal.
+const TICK: Duration = Duration::from_millis(500);
+const EXPIRE_EVERY: Duration = Duration::from_secs(1);
+
+/// One line on stderr (journald adds the time).
+pub fn log(line: &str) {
+    eprintln!("vnic-provider: {line}");
+}
+
+/// Runs the daemon with the configuration at `path` until SIGTERM/SIGINT.
+pub fn run(path: &Path) -> Result<(), CliError> {
+    let config = config::load(path)?;
+    let io = |what: String| move |e: std::io::Error| CliError::Input(format!("{what}: {e}"));
+    if let Some(dir) = config.database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(format!("cannot create the data folder {}", dir.display())))?;
+    }
+    let secret = secret::load_or_create(&config.secret_file)?;
+    let mut db = db::Db::open(&config.database)?;
+    db.load_config(&config)?;
+    let mut sessions = Sessions::new(db, kernel::Relay::open(&config.relay)?)?;
+    let names: Vec<&str> = config.vnics.iter().map(|v| v.name.as_str()).collect();
+    sessions.reconcile(&names)?;
+    sessions.expire(config.session_idle_secs)?;
+
+    let mut server_config = ServerConfig::new(secret);
+    if let Some(u) = config.users.first() {
+        // Unknown users get the cost real users have.
+        server_config.fake_cost = u.verifier.params().cost;
+    }
+    let mut server = Server::new(server_config, Box::new(OsRandom));
+    let sock = UdpSocket::bind(config.listen).map_err(io(format!("cannot listen on UDP {}", config.listen)))?;
+    signal::install().map_err(io("cannot install signal handlers".into()))?;
+    log(&format!(
+        "listening on UDP {} for relay {} ({} vNICs, {} users, database {})",
+        config.listen,
+        config.relay,
+        config.vnics.len(),
+        config.users.len(),
+        config.database.display()
+    ));
+
+    let mut buf = vec![0u8; 65536];
+    let mut last_expiry = Instant::now();
+    while !signal::stopping() {
+        let now = Instant::now();
+        let wait = server.poll_timeout().map_or(TICK, |t| t.saturating_duration_since(now).min(TICK));
+        sock.set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+            .map_err(io("setting the socket time-out".into()))?;
+        match sock.recv_from(&mut buf) {
+            Ok((n, from)) => {
+                let backend = Credentials::new(&config, sessions.used());
+                server.handle_datagram(Instant::now(), from, &buf[..n], &backend);
+            }
+            Err(e) if is_timeout(&e) => {}
+            Err(e) => log(&format!("receiving: {e}")),
+        }
+        if server.poll_timeout().is_some_and(|t| t <= Instant::now()) {
+            server.handle_timeout(Instant::now());
+        }
+        while let Some(t) = server.poll_transmit() {
+            if let Err(e) = sock.send_to(&t.data, t.to) {
+                log(&format!("sending to {}: {e}", t.to));
+            }
+        }
+        while let Some(event) = server.poll_event() {
+            on_event(&config, &mut sessions, &event);
+        }
+        if last_expiry.elapsed() >= EXPIRE_EVERY {
+            last_expiry = Instant::now();
+            if let Err(e) = sessions.expire(config.session_idle_secs) {
+                log(&format!("expiring sessions: {e}"));
+            }
+        }
+    }
+    log("stopping on a signal; sessions stay in the kernel and the database");
+    Ok(())
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted)
+}
+
+/// Logs an event; installs a granted session.
+fn on_event(config: &Config, sessions: &mut Sessions, event: &ServerEvent) {
+    let ServerEvent::Granted(g) = event else {
+        return log(&event.to_string());
+    };
+    let vnic = config.vnics.iter().find(|v| v.number == g.target.vnic && v.ids.contains(g.id.get()));
+    let result = match vnic {
+        Some(v) => sessions.grant(g, &v.name),
+        None => Err(CliError::Input(format!("no configured vNIC #{} hands out ID {}", g.target.vnic, g.id))),
+    };
+    match result {
+        Ok(()) => log(&event.to_string()),
+        Err(e) => log(&format!("{event}, but installing it failed: {e}")),
+    }
+}

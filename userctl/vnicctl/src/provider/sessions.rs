@@ -1,0 +1,139 @@
+//! The live sessions, kept in step in the kernel (the relay's table) and
+//! the database: granting, expiring and reconciling after a restart.
+
+use super::db::{Db, SessionRow};
+use super::kernel::Relay;
+use super::reconcile::{self, Key};
+use super::log;
+use crate::error::CliError;
+use std::collections::HashSet;
+use std::time::{SystemTime, UNIX_EPOCH};
+use vnic_auth::Session;
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Kernel and database together.
+pub struct Sessions {
+    db: Db,
+    relay: Relay,
+    used: HashSet<u16>,
+}
+
+impl Sessions {
+    /// Sessions over `db` and `relay`.
+    pub fn new(db: Db, relay: Relay) -> Result<Sessions, CliError> {
+        let mut s = Sessions { db, relay, used: HashSet::new() };
+        s.refresh_used()?;
+        Ok(s)
+    }
+
+    /// The IDs of live sessions.
+    pub fn used(&self) -> &HashSet<u16> {
+        &self.used
+    }
+
+    fn refresh_used(&mut self) -> Result<(), CliError> {
+        self.used = self.db.sessions()?.iter().map(|s| s.id).collect();
+        Ok(())
+    }
+
+    /// Installs a granted session on vNIC `vnic`: kernel first, then the
+    /// row; if the row cannot be written the kernel session is taken back.
+    /// A session already present (the same client and ID) is renewed; an
+    /// earlier one of the same client on the same vNIC is removed.
+    pub fn grant(&mut self, g: &Session, vnic: &str) -> Result<(), CliError> {
+        let (client, id, now) = (g.client, g.id.get(), unix_now());
+        // The kernel allows one session per client and vNIC: a new
+        // handshake replaces the earlier session.
+        let earlier = self.db.sessions()?.into_iter().filter(|s| s.client == client && s.vnic == vnic && s.id != id);
+        for s in earlier {
+            if let Err(e) = self.relay.del(client, s.id) {
+                log(&format!("replacing: {e}"));
+            }
+            self.db.delete(client, s.id)?;
+            log(&format!("replaced the session of {client} with ID {} on {vnic}", s.id));
+        }
+        let old = self.db.session(client, id)?;
+        let created = match &old {
+            Some(o) if o.vnic == vnic => o.created,
+            Some(_) => {
+                self.relay.del(client, id)?;
+                self.relay.add(client, id, vnic)?;
+                now
+            }
+            None => {
+                self.relay.add(client, id, vnic)?;
+                now
+            }
+        };
+        let row = SessionRow {
+            client,
+            id,
+            user: g.user.clone(),
+            service: g.service.clone(),
+            vnic: vnic.to_string(),
+            created,
+            last_seen: now,
+        };
+        if let Err(e) = self.db.upsert(&row) {
+            if old.is_none() {
+                let _ = self.relay.del(client, id);
+            }
+            return Err(e);
+        }
+        self.used.insert(id);
+        Ok(())
+    }
+
+    /// Removes the sessions whose last handshake is older than `idle_secs`.
+    pub fn expire(&mut self, idle_secs: u64) -> Result<(), CliError> {
+        let limit = unix_now().saturating_sub(i64::try_from(idle_secs).unwrap_or(i64::MAX));
+        for s in self.db.sessions()?.into_iter().filter(|s| s.last_seen < limit) {
+            if let Err(e) = self.relay.del(s.client, s.id) {
+                log(&format!("expiring: {e}"));
+            }
+            self.db.delete(s.client, s.id)?;
+            log(&format!(
+                "expired the session of user {:?} from {} (ID {} on {}): no handshake for {idle_secs} s",
+                s.user, s.client, s.id, s.vnic
+            ));
+        }
+        self.refresh_used()
+    }
+
+    /// Makes the kernel hold exactly the database's sessions of configured
+    /// vNICs (`vnics`): after a restart, a crash or changes behind the
+    /// provider's back.
+    pub fn reconcile(&mut self, vnics: &[&str]) -> Result<(), CliError> {
+        let rows: Vec<Key> = self.db.sessions()?.into_iter().map(|s| (s.client, s.id, s.vnic)).collect();
+        let kernel = self.relay.dump()?;
+        let plan = reconcile::plan(&rows, &kernel, vnics);
+        for (client, id, vnic) in &plan.forget {
+            self.db.delete(*client, *id)?;
+            log(&format!("reconcile: forgot the session of {client} with ID {id}: {vnic} is not configured"));
+        }
+        for (client, id, vnic) in &plan.remove {
+            self.relay.del(*client, *id)?;
+            log(&format!("reconcile: removed the kernel session of {client} with ID {id} on {vnic}: not in the database"));
+        }
+        for (client, id, vnic) in &plan.add {
+            match self.relay.add(*client, *id, vnic) {
+                Ok(()) => log(&format!("reconcile: restored the session of {client} with ID {id} on {vnic}")),
+                Err(e) => {
+                    log(&format!("reconcile: {e}; dropping the row"));
+                    self.db.delete(*client, *id)?;
+                }
+            }
+        }
+        log(&format!(
+            "reconciled: {} sessions in the database, {} restored, {} removed from the kernel",
+            rows.len() - plan.forget.len(),
+            plan.add.len(),
+            plan.remove.len()
+        ));
+        self.refresh_used()
+    }
+}
