@@ -1,0 +1,89 @@
+# Helpers for the authentication cases (tests/vm/cases/auth_*.sh): the
+# provider daemon in namespace "sp" and `vnicctl auth` in "client". Sourced
+# after lib.sh.
+# shellcheck shell=bash
+
+PROV=/tmp/provider
+provider_pid=
+
+# provider_config USER:PASSCODE:ALLOW...: $PROV/provider.toml listening on
+# 10.0.2.1, for relay0, vNIC #1 (fixed ID 1) and vNIC #2 (IDs 100-199), both
+# serving http on port 80, and the users given (test-cost verifiers).
+# $IDLE_SECS sets session_idle_secs (default 3600).
+provider_config() {
+	mkdir -p "$PROV"
+	cat >"$PROV/provider.toml" <<-CONF
+		listen = "10.0.2.1"
+		relay = "relay0"
+		data_dir = "$PROV/data"
+		session_idle_secs = ${IDLE_SECS:-3600}
+
+		[[vnic]]
+		name = "vnic1"
+		number = 1
+		id = 1
+		data_folder = "/tmp/apache/site1"
+		services = [{ name = "http", port = 80 }]
+
+		[[vnic]]
+		name = "vnic2"
+		number = 2
+		ids = "100-199"
+		data_folder = "/tmp/apache/site2"
+		services = [{ name = "http", port = 80 }]
+	CONF
+	local spec user pass allow hash
+	for spec in "$@"; do
+		IFS=: read -r user pass allow <<<"$spec"
+		hash=$(printf '%s\n' "$pass" | vnicctl passcode-hash --test-cost)
+		printf '\n[[user]]\nname = "%s"\npasscode = "%s"\nallow = ["%s"]\n' "$user" "$hash" "$allow" >>"$PROV/provider.toml"
+	done
+}
+
+# provider_start: the daemon in the background (log in $PROV/log), returning
+# once it listens.
+provider_start() {
+	local before
+	before=$(grep -c "listening on UDP" "$PROV/log" 2>/dev/null || true)
+	ip netns exec sp vnicctl provider --config "$PROV/provider.toml" 2>>"$PROV/log" &
+	provider_pid=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c "listening on UDP" "$PROV/log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
+		kill -0 "$provider_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$PROV/log" >&2
+	fail "the provider did not start"
+}
+
+# provider_stop SIGNAL: sends SIGNAL and waits; its exit status is left in
+# $provider_rc (not in a subshell: it waits for its own child).
+provider_stop() {
+	provider_rc=0
+	kill "-$1" "$provider_pid"
+	wait "$provider_pid" || provider_rc=$?
+	provider_pid=
+}
+
+# provider_cleanup: for the EXIT trap.
+provider_cleanup() { [ -z "$provider_pid" ] || kill -9 "$provider_pid" 2>/dev/null || true; }
+
+# auth USER PASSCODE [ARGS...]: vnicctl auth from the client for http.
+auth() {
+	printf '%s\n' "$2" | ip netns exec client vnicctl auth --provider 10.0.2.1 --user "$1" --service http "${@:3}"
+}
+
+# kernel_sessions: relay0's sessions as "client/id/vnic ...", sorted.
+kernel_sessions() {
+	ip netns exec sp vnicctl -j session show --relay relay0 |
+		json '" ".join(sorted("%s/%s/%s" % (s["client"], s["id"], s["vnic"]) for s in d))'
+}
+
+# db_sessions: the database's sessions in the same form.
+db_sessions() {
+	python3 - "$PROV/data/vnic.db" <<-'PY'
+		import sqlite3, sys
+		rows = sqlite3.connect(sys.argv[1]).execute("select client, id, vnic from sessions").fetchall()
+		print(" ".join(sorted("%s/%s/%s" % r for r in rows)))
+	PY
+}

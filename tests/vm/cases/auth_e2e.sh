@@ -1,0 +1,99 @@
+# The authentication daemons end to end: the provider (vnicctl provider) in
+# the SP grants sessions to `vnicctl auth` on the client and installs them in
+# relay0 and its database; the client embeds the granted ID, and curl reaches
+# the site of the granted vNIC. Wrong passcodes change nothing, a stopped
+# provider gives a time-out, and after kill -9 or changes behind its back a
+# restarted provider puts the kernel back in step with its database.
+. ../lib.sh
+. ../auth_lib.sh
+load_vnic
+routed_hosts
+sp_vnics 1 2
+sp_apache
+trap 'provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
+ip netns exec client vnicctl link add ss0 --supervisor host --up
+get() { ip netns exec client curl -sf --max-time 10 http://10.0.2.1/; }
+
+provider_config "alice:alice pass:vnic1" "bob:bob-pass:vnic2"
+provider_start
+[ "$(command stat -c %a "$PROV/data/secret")" = 600 ] || fail "the secret file is not mode 0600"
+get >/dev/null && fail "port 80 answered before any authentication"
+
+# alice is granted vNIC #1 (fixed ID 1); curl gets site one.
+out=$(auth alice "alice pass" -j)
+expect_eq "$(json '(d["id"], d["vnic"], d["server"], d["port"], d["user"])' <<<"$out")" \
+	"(1, 1, '10.0.2.1', 80, 'alice')" "alice's grant"
+expect_eq "$(get)" "site one (vNIC #1)" "alice reaches site one"
+expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1" "kernel session after alice"
+expect_eq "$(db_sessions)" "10.0.1.2/1/vnic1" "database session after alice"
+expect_match "$(cat "$PROV/log")" 'granted user "alice" service "http"' "provider log"
+
+# bob, verbose: the four message types pass; an ID in 100-199 on vNIC #2.
+out=$(auth bob bob-pass --verbose 2>/tmp/verbose)
+expect_match "$out" "^granted: user bob service http at 10.0.2.1:80 with ID 1[0-9][0-9] \(vNIC #2" "bob's grant"
+expect_eq "$(tr '\n' '|' </tmp/verbose)" "Auth-REQ →|← Auth-REP & REQ|Auth-REP →|" "verbose trace"
+expect_eq "$(get)" "site two (vNIC #2)" "bob reaches site two"
+bob_id=$(ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"]')
+expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1 10.0.1.2/$bob_id/vnic2" "kernel sessions after bob"
+# bob again: the new ID replaces his earlier session on vNIC #2.
+auth bob bob-pass >/dev/null
+bob_id=$(ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"]')
+expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1 10.0.1.2/$bob_id/vnic2" "bob's session renewed"
+expect_eq "$(db_sessions)" "$(kernel_sessions)" "database after bob renewed"
+
+# A wrong passcode: exit status non-zero, one sentence, no new session.
+before=$(kernel_sessions)
+rc=0; err=$(auth alice "not the passcode" 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "a wrong passcode was accepted"
+expect_eq "$err" "vnicctl: authentication failed: wrong user or passcode" "wrong passcode message"
+rc=0; err=$(auth mallory whatever 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "an unknown user was accepted"
+expect_eq "$err" "vnicctl: authentication failed: wrong user or passcode" "unknown user message"
+expect_eq "$(kernel_sessions)" "$before" "no session from failed attempts"
+expect_eq "$(get)" "site two (vNIC #2)" "failures leave the embedding rule alone"
+auth alice "alice pass" >/dev/null
+expect_eq "$(get)" "site one (vNIC #1)" "alice again"
+
+# kill -9 and restart: the sessions stay and still work.
+provider_stop KILL
+expect_eq "$provider_rc" 137 "kill -9"
+expect_eq "$(get)" "site one (vNIC #1)" "site one with the provider dead"
+provider_start
+expect_match "$(tail -n 3 "$PROV/log")" "reconciled: 2 sessions in the database, 0 restored, 0 removed" "restart in step"
+expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1 10.0.1.2/$bob_id/vnic2" "sessions after kill -9 and restart"
+expect_eq "$(get)" "site one (vNIC #1)" "site one after the restart"
+
+# SIGTERM: a clean exit; sessions stay. Then changes behind its back: the
+# restart restores a deleted session and removes a stray one.
+provider_stop TERM
+expect_eq "$provider_rc" 0 "SIGTERM exit status"
+expect_match "$(tail -n 1 "$PROV/log")" "stopping on a signal" "SIGTERM logged"
+ip netns exec sp vnicctl session del --relay relay0 --client 10.0.1.2 --id 1
+ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.99 --id 5
+get >/dev/null && fail "site one answered without its session"
+
+# The SP down: a time-out sentence within the protocol's 7.5 s (+ margin).
+start=$(date +%s%N)
+rc=0; err=$(auth alice "alice pass" 2>&1) || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$rc" -ne 0 ] || fail "authentication succeeded with no provider"
+expect_match "$err" "^vnicctl: authentication failed: no answer from the provider 10.0.2.1:7390 after 4 tries" "time-out message"
+[ "$ms" -lt 10000 ] || fail "the time-out took $ms ms"
+
+provider_start
+expect_match "$(tail -n 4 "$PROV/log")" "restored the session of 10.0.1.2 with ID 1 on vnic1" "deleted session restored"
+expect_match "$(tail -n 4 "$PROV/log")" "removed the kernel session of 10.0.1.99 with ID 5" "stray session removed"
+expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1 10.0.1.2/$bob_id/vnic2" "kernel after reconciliation"
+expect_eq "$(get)" "site one (vNIC #1)" "site one after reconciliation"
+
+# Idle sessions expire from kernel and database.
+provider_stop TERM
+sed -i 's/^session_idle_secs = .*/session_idle_secs = 1/' "$PROV/provider.toml"
+sleep 2
+provider_start
+for _ in $(seq 30); do [ -z "$(kernel_sessions)" ] && break; sleep 0.2; done
+expect_eq "$(kernel_sessions)" "" "kernel sessions after expiry"
+expect_eq "$(db_sessions)" "" "database sessions after expiry"
+expect_match "$(cat "$PROV/log")" "expired the session of user \"alice\"" "expiry logged"
+provider_stop TERM
+expect_eq "$provider_rc" 0 "final SIGTERM"
