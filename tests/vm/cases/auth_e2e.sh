@@ -14,7 +14,7 @@ trap 'provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/d
 ip netns exec client vnicctl link add ss0 --supervisor host --up
 get() { ip netns exec client curl -sf --max-time 10 http://10.0.2.1/; }
 
-provider_config "alice:alice pass:vnic1" "bob:bob-pass:vnic2"
+provider_config "alice:alice pass:vnic1" "bob:bob-pass:vnic2" "carol:carol-pass:vnic1"
 provider_start
 [ "$(command stat -c %a "$PROV/data/secret")" = 600 ] || fail "the secret file is not mode 0600"
 get >/dev/null && fail "port 80 answered before any authentication"
@@ -95,5 +95,15 @@ for _ in $(seq 30); do [ -z "$(kernel_sessions)" ] && break; sleep 0.2; done
 expect_eq "$(kernel_sessions)" "" "kernel sessions after expiry"
 expect_eq "$(db_sessions)" "" "database sessions after expiry"
 expect_match "$(cat "$PROV/log")" "expired the session of user \"alice\"" "expiry logged"
+# Throttling: after 5 wrong passcodes the user is locked out, even with the
+# right one (the per-user limit; the client's source has had 7 failures).
+for _ in 1 2 3 4 5; do
+	rc=0; err=$(auth carol wrong 2>&1) || rc=$?
+	expect_eq "$err" "vnicctl: authentication failed: wrong user or passcode" "carol's wrong passcode"
+done
+rc=0; err=$(auth carol carol-pass 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "a locked-out user was granted"
+expect_match "$err" "too many failed attempts" "locked-out message"
+
 provider_stop TERM
 expect_eq "$provider_rc" 0 "final SIGTERM"
