@@ -33,7 +33,8 @@ two_hosts() {
 }
 # router_and_sp: namespaces "router" (r0 10.0.1.1/24 towards the client
 # side, r1 10.0.2.254/24, forwarding) and "sp" (eth0, 10.0.2.1/24, default
-# route through the router). r0 is left for the caller to connect.
+# route through the router, strict reverse-path filtering as RHEL sets it).
+# r0 is left for the caller to connect.
 router_and_sp() {
 	ip netns add router
 	ip netns add sp
@@ -44,6 +45,7 @@ router_and_sp() {
 	ip -n router link set r1 up
 	ip -n sp link set eth0 up
 	ip netns exec router sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec sp sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
 	ip -n sp route add default via 10.0.2.254
 }
 # client_on NS PEER: namespace "client" (veth0, 10.0.1.2/24, default route

@@ -6,7 +6,6 @@
 . ../lib.sh
 load_vnic
 routed_hosts
-ip netns exec sp sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
 ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
 ip netns exec sp vnicctl link add vnic1 --number 1 --id 1 --cip-mode --up
 expect_match "$(ip netns exec sp vnicctl link show vnic1)" "vnic id 1 mode cip" "mode shown"
