@@ -87,3 +87,52 @@ db_sessions() {
 		print(" ".join(sorted("%s/%s/%s" % r for r in rows)))
 	PY
 }
+
+# udp_capture_start NS IFACE FILE / udp_capture_stop: tcpdump of the
+# protocol's datagrams (UDP port 7390) in the background.
+udp_capture_start() {
+	rm -f /tmp/udp_tcpdump.err
+	ip netns exec "$1" tcpdump -i "$2" -U --immediate-mode -Z root -w "$3" udp port 7390 2>/tmp/udp_tcpdump.err &
+	udp_capture_pid=$!
+	for _ in $(seq 100); do grep -q "listening on" /tmp/udp_tcpdump.err 2>/dev/null && return 0; sleep 0.1; done
+	fail "tcpdump did not start: $(cat /tmp/udp_tcpdump.err)"
+}
+udp_capture_stop() {
+	sleep 0.5
+	kill -INT "$udp_capture_pid" 2>/dev/null || true
+	wait "$udp_capture_pid" 2>/dev/null || true
+}
+
+# udp_payloads PCAP: the payload of each IPv4 UDP datagram sent to port 7390
+# in PCAP (Ethernet), one hex line each.
+udp_payloads() {
+	python3 - "$1" <<-'PY'
+		import struct, sys
+		data = open(sys.argv[1], "rb").read()
+		off = 24
+		while off + 16 <= len(data):
+		    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+		    frame, off = data[off + 16:off + 16 + incl], off + 16 + incl
+		    if frame[12:14] != b"\x08\x00" or frame[23] != 17:
+		        continue
+		    ip = frame[14:]
+		    udp = ip[(ip[0] & 15) * 4:]
+		    if struct.unpack("!H", udp[2:4])[0] == 7390:
+		        print(udp[8:struct.unpack("!H", udp[4:6])[0]].hex())
+	PY
+}
+
+# udp_replay HEX: sends the datagram from the client to the provider and
+# prints how many bytes came back within 2 s (0: no answer).
+udp_replay() {
+	ip netns exec client python3 - "$1" <<-'PY'
+		import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.settimeout(2)
+		s.sendto(bytes.fromhex(sys.argv[1]), ("10.0.2.1", 7390))
+		try:
+		    print(len(s.recv(65536)))
+		except socket.timeout:
+		    print(0)
+	PY
+}

@@ -54,6 +54,21 @@ expect_eq "$(get)" "site two (vNIC #2)" "failures leave the embedding rule alone
 auth alice "alice pass" >/dev/null
 expect_eq "$(get)" "site one (vNIC #1)" "alice again"
 
+# Replays: a captured Auth-REQ and Auth-REP sent again get no answer and
+# no session; the provider logs why.
+udp_capture_start router r0 /tmp/auth.pcap
+auth alice "alice pass" >/dev/null
+udp_capture_stop
+udp_payloads /tmp/auth.pcap >/tmp/auth.sent
+mapfile -t sent </tmp/auth.sent
+expect_eq "${#sent[@]}" 2 "datagrams to the provider in one exchange (Auth-REQ, Auth-REP)"
+before=$(kernel_sessions)
+expect_eq "$(udp_replay "${sent[0]}")" 0 "answer to a replayed Auth-REQ"
+expect_eq "$(udp_replay "${sent[1]}")" 0 "answer to a replayed Auth-REP"
+expect_match "$(cat "$PROV/log")" "a replayed Auth-REQ" "replayed Auth-REQ logged"
+expect_match "$(cat "$PROV/log")" "it matches no exchange in progress" "replayed Auth-REP logged"
+expect_eq "$(kernel_sessions)" "$before" "no session from replays"
+
 # kill -9 and restart: the sessions stay and still work.
 provider_stop KILL
 expect_eq "$provider_rc" 137 "kill -9"
