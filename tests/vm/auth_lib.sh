@@ -88,19 +88,14 @@ db_sessions() {
 	PY
 }
 
-# udp_capture_start NS IFACE FILE / udp_capture_stop: tcpdump of the
-# protocol's datagrams (UDP port 7390) in the background.
-udp_capture_start() {
-	rm -f /tmp/udp_tcpdump.err
-	ip netns exec "$1" tcpdump -i "$2" -U --immediate-mode -Z root -w "$3" udp port 7390 2>/tmp/udp_tcpdump.err &
+# udp_capture_two FILE: in the background, the next two datagrams to the
+# provider's port (Auth-REQ, Auth-REP) crossing the router's r0, into FILE;
+# `wait "$udp_capture_pid"` once they are sent (tcpdump gives up after 20 s).
+udp_capture_two() {
+	ip netns exec router timeout 20 tcpdump -i r0 -c 2 -U -Z root -w "$1" udp dst port 7390 2>"$1.err" &
 	udp_capture_pid=$!
-	for _ in $(seq 100); do grep -q "listening on" /tmp/udp_tcpdump.err 2>/dev/null && return 0; sleep 0.1; done
-	fail "tcpdump did not start: $(cat /tmp/udp_tcpdump.err)"
-}
-udp_capture_stop() {
-	sleep 0.5
-	kill -INT "$udp_capture_pid" 2>/dev/null || true
-	wait "$udp_capture_pid" 2>/dev/null || true
+	for _ in $(seq 100); do grep -q "listening on" "$1.err" && return 0; sleep 0.1; done
+	fail "tcpdump did not start: $(cat "$1.err")"
 }
 
 # udp_payloads PCAP: the payload of each IPv4 UDP datagram sent to port 7390

@@ -56,9 +56,9 @@ expect_eq "$(get)" "site one (vNIC #1)" "alice again"
 
 # Replays: a captured Auth-REQ and Auth-REP sent again get no answer and
 # no session; the provider logs why.
-udp_capture_start router r0 /tmp/auth.pcap
+udp_capture_two /tmp/auth.pcap
 auth alice "alice pass" >/dev/null
-udp_capture_stop
+wait "$udp_capture_pid" || fail "tcpdump did not see the two datagrams"
 udp_payloads /tmp/auth.pcap >/tmp/auth.sent
 mapfile -t sent </tmp/auth.sent
 expect_eq "${#sent[@]}" 2 "datagrams to the provider in one exchange (Auth-REQ, Auth-REP)"
