@@ -64,7 +64,8 @@ impl VnicLink {
             (None, None) => format!(
                 "vnic id {}{}",
                 self.id.map_or_else(|| "none".to_string(), |i| i.to_string()),
-                self.mode.as_ref().map(|m| format!(" mode {m}")).unwrap_or_default()
+                // The default (real client addresses) goes unsaid.
+                self.mode.as_deref().filter(|m| *m != "real").map(|m| format!(" mode {m}")).unwrap_or_default()
             ),
         };
         let mut s = format!(
