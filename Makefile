@@ -3,7 +3,7 @@
 #   make                 toolchain (if missing), test kernel (cached), vnic.ko, vnicctl
 #   make KDIR=/path      vnic.ko against another 6.12+ kernel built with CONFIG_RUST=y
 #   make check           unit tests, then the VM tests on the normal and the debug kernel
-#   make demo            the papers' scenario in a VM: two vNICs, two sites, one ID each
+#   make demo            the papers' scenario in a VM: handshakes, two vNICs, two sites, the capture
 #   make bench           iperf3 through baseline routing, vnic, VXLAN and Geneve (table + $BENCH_OUT)
 #
 # Kernel builds live in $(VNIC_CACHE) (default ~/.cache/vnic), outside the repo.
