@@ -58,6 +58,19 @@ ip netns exec sp ip route show table local | grep -q 192.168.1.1 || fail "vnic1 
 sleep 1
 expect_eq "$(get http://10.0.2.1/)" "site one (vNIC #1)" "vNIC #1 back up"
 
+# A hand-built SYN (its checksum made in userspace: CHECKSUM_NONE on the
+# SP, where the stack checks it in software) is rewritten with a checksum the
+# SP's stack accepts: the service answers, no checksum error is counted.
+csum_errors() { ip netns exec sp awk '/^Tcp:/ && $NF ~ /^[0-9]+$/ {print $NF}' /proc/net/snmp; }
+before=$(csum_errors)
+capture_start router r1 /tmp/raw.pcap
+ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.2.1 80 --urg-ptr 1 --flags S
+sleep 0.5
+capture_stop
+expect_eq "$(csum_errors)" "$before" "TCP checksum errors at the SP"
+tcpdump -nn -r /tmp/raw.pcap 2>/dev/null | grep -q "10.0.2.1.80 > 10.0.1.2.[0-9]*: Flags \[S\.\]" ||
+	fail "the service did not answer the hand-built SYN"
+
 # Deleting the session cuts a transfer in flight (rate-limited so that it
 # is still running).
 ip netns exec client curl -s --limit-rate 500k --max-time 30 -o /tmp/slow.bin http://10.0.2.1/slow.bin &
