@@ -3,22 +3,9 @@
 use serde::Serialize;
 use vnic_uapi::{RelayCounters, SsInfo};
 
-/// Traffic counters of a device (from the kernel's 64-bit link stats).
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
-pub struct Counters {
-    /// Frames received.
-    pub rx_packets: u64,
-    /// Bytes received.
-    pub rx_bytes: u64,
-    /// Frames dropped on receive.
-    pub rx_dropped: u64,
-    /// Frames transmitted.
-    pub tx_packets: u64,
-    /// Bytes transmitted.
-    pub tx_bytes: u64,
-    /// Frames dropped on transmit.
-    pub tx_dropped: u64,
-}
+/// Traffic counters of a device (the kernel's 64-bit link stats, or a
+/// vNIC's over generic netlink: the same six numbers).
+pub use vnic_uapi::genl::VnicStats as Counters;
 
 /// One vnic device (a vNIC or a relay-vNIC) as the kernel reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,7 +140,7 @@ impl Stats {
             kind: l.kind.clone(),
             relay: l.counters,
             supervisor: l.supervisor,
-            stats: l.stats.clone(),
+            stats: l.stats,
         }
     }
 
@@ -173,7 +160,7 @@ impl Stats {
             up: true,
             operstate: String::new(),
             addresses: Vec::new(),
-            stats: self.stats.clone(),
+            stats: self.stats,
         };
         let c = &self.stats;
         format!(

@@ -4,7 +4,7 @@
 
 use crate::error::CliError;
 use crate::genl::Genl;
-use crate::model::{Counters, Stats, VnicLink};
+use crate::model::{Stats, VnicLink};
 use vnic_uapi::genl::{decode_vnic_stats, stats_filter, stats_payload, StatsOf, CMD_STATS_GET, NLM_F_DUMP};
 use vnic_uapi::{decode_relay_info_data, decode_ss_info_data, RELAY_LINK_KIND, SS_LINK_KIND};
 
@@ -26,17 +26,7 @@ pub fn collect(links: &[VnicLink]) -> Result<Vec<Stats>, CliError> {
         match of {
             StatsOf::Relay(_) => s.relay = Some(decode_relay_info_data(&payload).map_err(bad)?),
             StatsOf::Supervisor(_) => s.supervisor = Some(decode_ss_info_data(&payload).map_err(bad)?),
-            StatsOf::Vnic(_) => {
-                let v = decode_vnic_stats(&payload).map_err(bad)?;
-                s.stats = Counters {
-                    rx_packets: v.rx_packets,
-                    rx_bytes: v.rx_bytes,
-                    rx_dropped: v.rx_dropped,
-                    tx_packets: v.tx_packets,
-                    tx_bytes: v.tx_bytes,
-                    tx_dropped: v.tx_dropped,
-                };
-            }
+            StatsOf::Vnic(_) => s.stats = decode_vnic_stats(&payload).map_err(bad)?,
         }
         out.push(s);
     }
