@@ -79,17 +79,10 @@ impl Family for Control {
         let sessions = &relay.private().sessions;
         let session = match cmd {
             SESSION_ADD => {
-                let Some(vnic) = req.attr(A_VNIC).and_then(|a| a.u32()) else {
-                    ack.message(c_str!("vnic: VNIC_A_VNIC (the vNIC's ifindex) is required"));
-                    return Err(EINVAL);
-                };
-                let Some(vdev) = Device::<Vnic>::find(req.rtnl(), req.net(), vnic) else {
-                    ack.message(c_str!("vnic: VNIC_A_VNIC names no vNIC in this namespace"));
-                    return Err(ENODEV);
-                };
+                let vdev = vnic(req.rtnl(), req.net(), req.attr(A_VNIC), &mut ack)?;
                 let cip = client_pseudo(vdev, req.attr(A_CIP), &key, &mut ack)?;
                 bind_relay(req.rtnl(), req.net(), vdev, relay, &mut ack)?;
-                let s = Session { vnic: vnic as i32, cip };
+                let s = Session { vnic: vdev.ifindex(), cip };
                 sessions.add(req.rtnl(), key, s).inspect_err(|e| {
                     if *e == EEXIST {
                         ack.message(c_str!("vnic: this client already has a session with this ID"));
@@ -165,42 +158,88 @@ fn dump_each<K, V>(
     result
 }
 
-fn relay<'a>(
+/// The device of driver `T` whose ifindex `attr` holds; `missing` and
+/// `unknown` are the extack messages for an absent attribute and for an
+/// ifindex that names no such device.
+fn named<'a, T: Driver>(
     rtnl: &'a Rtnl,
     net: *mut crate::bindings::net,
     attr: Option<Attr<'_>>,
     ack: &mut ExtAck,
-) -> Result<&'a Device<Relay>> {
+    missing: &'static CStr,
+    unknown: &'static CStr,
+) -> Result<&'a Device<T>> {
     let Some(ifindex) = attr.and_then(|a| a.u32()) else {
-        ack.message(c_str!("vnic: VNIC_A_RELAY (the relay's ifindex) is required"));
+        ack.message(missing);
         return Err(EINVAL);
     };
-    Device::<Relay>::find(rtnl, net, ifindex).ok_or_else(|| {
-        ack.message(c_str!("vnic: VNIC_A_RELAY names no relay in this namespace"));
+    Device::<T>::find(rtnl, net, ifindex).ok_or_else(|| {
+        ack.message(unknown);
         ENODEV
     })
 }
 
-fn session_key(client: Option<Attr<'_>>, id: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<SessionKey> {
-    let Some(client) = client else {
-        ack.message(c_str!("vnic: VNIC_A_CLIENT (the client's address) is required"));
+fn relay<'a>(rtnl: &'a Rtnl, net: *mut crate::bindings::net, attr: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<&'a Device<Relay>> {
+    named(
+        rtnl,
+        net,
+        attr,
+        ack,
+        c_str!("vnic: VNIC_A_RELAY (the relay's ifindex) is required"),
+        c_str!("vnic: VNIC_A_RELAY names no relay in this namespace"),
+    )
+}
+
+fn vnic<'a>(rtnl: &'a Rtnl, net: *mut crate::bindings::net, attr: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<&'a Device<Vnic>> {
+    named(
+        rtnl,
+        net,
+        attr,
+        ack,
+        c_str!("vnic: VNIC_A_VNIC (the vNIC's ifindex) is required"),
+        c_str!("vnic: VNIC_A_VNIC names no vNIC in this namespace"),
+    )
+}
+
+/// An address attribute (4 or 16 bytes) and a non-zero u16 attribute, with
+/// the extack messages `msgs`: address missing, address malformed, number
+/// missing, number 0 or malformed.
+fn addr_and_number(
+    addr: Option<Attr<'_>>,
+    number: Option<Attr<'_>>,
+    ack: &mut ExtAck,
+    msgs: [&'static CStr; 4],
+) -> Result<(Addr, u16)> {
+    let Some(addr) = addr else {
+        ack.message(msgs[0]);
         return Err(EINVAL);
     };
-    let Some(addr) = Addr::from_bytes(client.bytes()) else {
-        ack.message_at(client, c_str!("vnic: a client address has 4 (IPv4) or 16 (IPv6) bytes"));
+    let Some(a) = Addr::from_bytes(addr.bytes()) else {
+        ack.message_at(addr, msgs[1]);
         return Err(EINVAL);
     };
-    match id.map(|a| (a, a.u16())) {
+    match number.map(|n| (n, n.u16())) {
         None => {
-            ack.message(c_str!("vnic: VNIC_A_ID is required"));
+            ack.message(msgs[2]);
             Err(EINVAL)
         }
-        Some((a, None | Some(0))) => {
-            ack.message_at(a, c_str!("vnic: ID 0 is reserved; use 1..65535"));
+        Some((n, None | Some(0))) => {
+            ack.message_at(n, msgs[3]);
             Err(EINVAL)
         }
-        Some((_, Some(id))) => Ok(SessionKey { client: addr, id }),
+        Some((_, Some(v))) => Ok((a, v)),
     }
+}
+
+fn session_key(client: Option<Attr<'_>>, id: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<SessionKey> {
+    let msgs = [
+        c_str!("vnic: VNIC_A_CLIENT (the client's address) is required"),
+        c_str!("vnic: a client address has 4 (IPv4) or 16 (IPv6) bytes"),
+        c_str!("vnic: VNIC_A_ID is required"),
+        c_str!("vnic: ID 0 is reserved; use 1..65535"),
+    ];
+    let (client, id) = addr_and_number(client, id, ack, msgs)?;
+    Ok(SessionKey { client, id })
 }
 
 fn put_session(m: &mut GenlMsg, relay: u32, key: &SessionKey, s: &Session) -> Result {
@@ -316,36 +355,25 @@ fn supervisor<'a>(
     attr: Option<Attr<'_>>,
     ack: &mut ExtAck,
 ) -> Result<&'a Device<Supervisor>> {
-    let Some(ifindex) = attr.and_then(|a| a.u32()) else {
-        ack.message(c_str!("vnic: VNIC_A_SUPERVISOR (the supervisor's ifindex) is required"));
-        return Err(EINVAL);
-    };
-    Device::<Supervisor>::find(rtnl, net, ifindex).ok_or_else(|| {
-        ack.message(c_str!("vnic: VNIC_A_SUPERVISOR names no supervisor (vnic-ss) in this namespace"));
-        ENODEV
-    })
+    named(
+        rtnl,
+        net,
+        attr,
+        ack,
+        c_str!("vnic: VNIC_A_SUPERVISOR (the supervisor's ifindex) is required"),
+        c_str!("vnic: VNIC_A_SUPERVISOR names no supervisor (vnic-ss) in this namespace"),
+    )
 }
 
 fn service(server: Option<Attr<'_>>, port: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<Service> {
-    let Some(server) = server else {
-        ack.message(c_str!("vnic: VNIC_A_SERVER (the service's address) is required"));
-        return Err(EINVAL);
-    };
-    let Some(addr) = Addr::from_bytes(server.bytes()) else {
-        ack.message_at(server, c_str!("vnic: a server address has 4 (IPv4) or 16 (IPv6) bytes"));
-        return Err(EINVAL);
-    };
-    match port.map(|a| (a, a.u16())) {
-        None => {
-            ack.message(c_str!("vnic: VNIC_A_PORT is required"));
-            Err(EINVAL)
-        }
-        Some((a, None | Some(0))) => {
-            ack.message_at(a, c_str!("vnic: the port is 1..65535"));
-            Err(EINVAL)
-        }
-        Some((_, Some(port))) => Ok(Service { addr, port }),
-    }
+    let msgs = [
+        c_str!("vnic: VNIC_A_SERVER (the service's address) is required"),
+        c_str!("vnic: a server address has 4 (IPv4) or 16 (IPv6) bytes"),
+        c_str!("vnic: VNIC_A_PORT is required"),
+        c_str!("vnic: the port is 1..65535"),
+    ];
+    let (addr, port) = addr_and_number(server, port, ack, msgs)?;
+    Ok(Service { addr, port })
 }
 
 fn put_rule(m: &mut GenlMsg, ss: u32, service: &Service, id: u16) -> Result {
@@ -362,33 +390,23 @@ fn stats_dumpit(dump: &mut Dump<'_>) -> Result {
     }
     let mut ack = dump.extack();
     let (rtnl, net) = (dump.rtnl(), dump.net());
-    let index = |a: Option<Attr<'_>>| a.and_then(|a| a.u32());
-    let written = if let Some(i) = index(dump.attr(A_RELAY)) {
-        let Some(dev) = Device::<Relay>::find(rtnl, net, i) else {
-            ack.message(c_str!("vnic: VNIC_A_RELAY names no relay in this namespace"));
-            return Err(ENODEV);
-        };
+    let written = if let Some(a) = dump.attr(A_RELAY) {
+        let dev = relay(rtnl, net, Some(a), &mut ack)?;
         dump.message(STATS_GET, |m| {
-            m.put_u32(A_RELAY, i)?;
+            m.put_u32(A_RELAY, dev.ifindex() as u32)?;
             m.nest(A_STATS, |n| Relay::fill_info(dev, n))
         })?
-    } else if let Some(i) = index(dump.attr(A_SUPERVISOR)) {
-        let Some(dev) = Device::<Supervisor>::find(rtnl, net, i) else {
-            ack.message(c_str!("vnic: VNIC_A_SUPERVISOR names no supervisor (vnic-ss) in this namespace"));
-            return Err(ENODEV);
-        };
+    } else if let Some(a) = dump.attr(A_SUPERVISOR) {
+        let dev = supervisor(rtnl, net, Some(a), &mut ack)?;
         dump.message(STATS_GET, |m| {
-            m.put_u32(A_SUPERVISOR, i)?;
+            m.put_u32(A_SUPERVISOR, dev.ifindex() as u32)?;
             m.nest(A_STATS, |n| Supervisor::fill_info(dev, n))
         })?
-    } else if let Some(i) = index(dump.attr(A_VNIC)) {
-        let Some(dev) = Device::<Vnic>::find(rtnl, net, i) else {
-            ack.message(c_str!("vnic: VNIC_A_VNIC names no vNIC in this namespace"));
-            return Err(ENODEV);
-        };
+    } else if let Some(a) = dump.attr(A_VNIC) {
+        let dev = vnic(rtnl, net, Some(a), &mut ack)?;
         let s = dev.stats();
         dump.message(STATS_GET, |m| {
-            m.put_u32(A_VNIC, i)?;
+            m.put_u32(A_VNIC, dev.ifindex() as u32)?;
             m.nest(A_STATS, |n| {
                 for (ty, v) in [
                     (VNIC_STATS_RX_PACKETS, s.rx_packets),

@@ -28,7 +28,7 @@ use crate::bindings::{
 };
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
 use crate::net::{HookPoint, LowerDev, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut, Verdict};
-use crate::segment::segment_of;
+use crate::segment::{parse_pulled, segment_of};
 use crate::session::{Lookup, Session, SessionKey, SessionTable};
 use crate::vnic::Vnic;
 use crate::wire::{arp_request_target, classify, ipv4_dst, Addr, Class, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
@@ -87,10 +87,6 @@ impl RelayState {
     }
 }
 
-/// Longest header chain the classifier asks for: IPv4 with options plus a
-/// TCP header (60 + 20); one pull more than that means a bug, not a packet.
-const MAX_PULLS: usize = 3;
-
 impl Driver for Relay {
     const KIND: &'static CStr = kernel::c_str!("vnic-relay");
     const MAX_ATTR: u16 = (__IFLA_VNIC_RELAY_MAX - 1) as u16;
@@ -144,17 +140,10 @@ impl Driver for Relay {
         if proto == ETH_P_ARP {
             return guard_pseudo(dev, skb, rcu, arp_request_target);
         }
-        let total = skb.len() as usize;
-        let mut want = 0;
-        let mut class = Class::Pass;
-        for _ in 0..MAX_PULLS {
-            let Some(head) = skb.head(want) else { return RxResult::Pass(skb) };
-            class = classify(proto, head, total);
-            match class {
-                Class::NeedBytes(n) if n > want => want = n,
-                _ => break,
-            }
-        }
+        let need = |c: &Class| if let Class::NeedBytes(n) = c { Some(*n) } else { None };
+        let Some(class) = parse_pulled(&mut skb.as_mut(), |h, total| classify(proto, h, total), need) else {
+            return RxResult::Pass(skb);
+        };
         let state = dev.private();
         let c = &state.counters;
         let reason = match class {

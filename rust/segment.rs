@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Reading the TCP segment of a hooked packet: pulls as many header bytes as
-//! [`parse_segment`] asks for, a bounded number of times.
+//! Parsing a packet's headers with one of `wire`'s pure parsers, pulling as
+//! many header bytes into the linear area as the parser asks for, a bounded
+//! number of times.
 
 use crate::net::SkbMut;
 use crate::wire::{parse_segment, Parsed, Segment};
@@ -10,16 +11,33 @@ use crate::wire::{parse_segment, Parsed, Segment};
 /// a third request would mean a bug, not a packet.
 const MAX_PULLS: usize = 3;
 
-/// The TCP segment in `skb` (EtherType `proto`), if it is one.
-pub(crate) fn segment_of(skb: &mut SkbMut<'_>, proto: u16) -> Option<Segment> {
+/// Runs `parse` over the linear header bytes of `skb` and the packet's
+/// length, pulling more while `needs` says the result asks for more bytes
+/// than it got. `None` if the packet is shorter, memory is short, or the
+/// parser keeps asking.
+pub(crate) fn parse_pulled<R>(
+    skb: &mut SkbMut<'_>,
+    parse: impl Fn(&[u8], usize) -> R,
+    needs: impl Fn(&R) -> Option<usize>,
+) -> Option<R> {
     let total = skb.len() as usize;
     let mut want = 0;
     for _ in 0..MAX_PULLS {
-        match parse_segment(proto, skb.head(want)?, total) {
-            Parsed::Tcp(s) => return Some(s),
-            Parsed::NeedBytes(n) if n > want => want = n,
-            _ => return None,
+        let r = parse(skb.head(want)?, total);
+        match needs(&r) {
+            Some(n) if n > want => want = n,
+            Some(_) => return None,
+            None => return Some(r),
         }
     }
     None
+}
+
+/// The TCP segment in `skb` (EtherType `proto`), if it is one.
+pub(crate) fn segment_of(skb: &mut SkbMut<'_>, proto: u16) -> Option<Segment> {
+    let need = |p: &Parsed| if let Parsed::NeedBytes(n) = p { Some(*n) } else { None };
+    match parse_pulled(skb, |h, total| parse_segment(proto, h, total), need)? {
+        Parsed::Tcp(s) => Some(s),
+        _ => None,
+    }
 }

@@ -134,13 +134,20 @@ impl NfHooks {
     /// finish before the device is freed: unregistering a net_device waits
     /// for RCU readers after `uninit`.
     pub(crate) fn unregister(&self, _rtnl: &Rtnl) {
+        self.unregister_all();
+    }
+
+    /// Unregisters what is registered. Writers of `ops` are excluded by the
+    /// caller (RTNL, or `&mut self` in `drop`); the netfilter core takes its
+    /// own lock.
+    fn unregister_all(&self) {
         let n = self.count.swap(0, Relaxed);
         if n == 0 {
             return;
         }
         // SAFETY: registered in `register` with these ops, `n` of them, in
-        // this namespace, which lives at least as long as the device; RTNL
-        // is held (token).
+        // this namespace, which lives at least as long as the device; no
+        // `register` runs concurrently (see above).
         unsafe { bindings::nf_unregister_net_hooks(self.net.load(Relaxed), (*self.ops.get()).as_ptr(), n as c_uint) };
     }
 }
@@ -151,9 +158,7 @@ impl Drop for NfHooks {
         // would leave the core pointing at freed memory.
         if self.count.load(Relaxed) != 0 {
             pr_err!("vnic: netfilter hooks dropped while registered; unregistering late\n");
-            // SAFETY: this runs from the device's destructor, which the core
-            // calls under RTNL after unregistering it.
-            self.unregister(&unsafe { Rtnl::assume() });
+            self.unregister_all();
         }
     }
 }
