@@ -76,6 +76,14 @@ pub trait Backend {
     /// Whether `id` belongs to a live session (the server itself avoids the
     /// IDs of its pending exchanges).
     fn id_in_use(&self, id: NonZeroU16) -> bool;
+    /// Whether `client` holds a live session with `id`, granted to `user`
+    /// on the vNIC of the last successful [`lookup`](Self::lookup): then a
+    /// renewal keeps the ID. The default says no (every handshake draws a
+    /// new ID).
+    fn renewable(&self, client: IpAddr, user: &str, id: NonZeroU16) -> bool {
+        let _ = (client, user, id);
+        false
+    }
 }
 
 /// The server's settings. [`ServerConfig::new`] gives the defaults.
@@ -603,8 +611,14 @@ impl Server {
             }
             Lookup::Unavailable => return Err(FailReason::Unavailable),
         };
-        let id = match refusal {
-            None => {
+        // An IPv4 client seen through a dual-stack socket is ::ffff:a.b.c.d.
+        let client = req.client.unwrap_or(from.ip()).to_canonical();
+        let renew = wire::Tlv::renew_id(&req.ext).filter(|id| {
+            refusal.is_none() && !self.reserved.contains(id) && backend.renewable(client, &req.user, *id)
+        });
+        let id = match (refusal, renew) {
+            (None, Some(id)) => id,
+            (None, None) => {
                 let reserved = &self.reserved;
                 ids::allocate(self.rng.as_mut(), &|id| {
                     reserved.contains(&id) || backend.id_in_use(id)
@@ -612,7 +626,7 @@ impl Server {
                 .ok_or(FailReason::NoFreeId)?
             }
             // Not reserved: nobody can open it.
-            Some(_) => ids::allocate(self.rng.as_mut(), &|_| false).ok_or(FailReason::NoFreeId)?,
+            (Some(_), _) => ids::allocate(self.rng.as_mut(), &|_| false).ok_or(FailReason::NoFreeId)?,
         };
         if !self.replay.insert(&req.user, &req.nonce_c, now) {
             return Err(FailReason::Busy);
@@ -656,8 +670,7 @@ impl Server {
         let pending = Pending {
             user: req.user.clone(),
             service: req.service.clone(),
-            // An IPv4 client seen through a dual-stack socket is ::ffff:a.b.c.d.
-            client: req.client.unwrap_or(from.ip()).to_canonical(),
+            client,
             nonce_c: req.nonce_c,
             nonce_s,
             req: data.to_vec(),

@@ -7,6 +7,7 @@
 //! accepted `x`. The decoder never panics and never reads out of bounds.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::num::NonZeroU16;
 
 use crate::crypto::{Argon2Cost, KdfParams, NONCE_LEN, PROOF_LEN, TAG_LEN};
 use crate::error::{ErrorCode, WireError};
@@ -154,8 +155,8 @@ pub enum Sender {
 }
 
 /// An extension: a typed TLV in the extension area. Types 0x0001-0x7fff are
-/// for this specification (none is defined in version 1), 0x8000-0xffff are
-/// free for developers; 0 is reserved. Receivers skip types they do not know.
+/// for this specification ([`TLV_RENEW`]), 0x8000-0xffff are free for
+/// developers; 0 is reserved. Receivers skip types they do not know.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Tlv {
     /// The type.
@@ -166,6 +167,27 @@ pub struct Tlv {
 
 /// The first type free for developers.
 pub const TLV_DEVELOPER: u16 = 0x8000;
+
+/// Auth-REQ extension "renew": 2 bytes, the ID the supervisor's session
+/// holds now. The provider keeps that ID when the session is still live
+/// for the same client, user and vNIC, so a renewal does not change the
+/// ID under running connections.
+pub const TLV_RENEW: u16 = 0x0001;
+
+impl Tlv {
+    /// The "renew" extension for `id`.
+    pub fn renew(id: NonZeroU16) -> Tlv {
+        Tlv { kind: TLV_RENEW, value: id.get().to_be_bytes().to_vec() }
+    }
+
+    /// The ID of the first well-formed "renew" extension in `ext`.
+    pub fn renew_id(ext: &[Tlv]) -> Option<NonZeroU16> {
+        ext.iter()
+            .filter(|t| t.kind == TLV_RENEW)
+            .find_map(|t| <[u8; 2]>::try_from(t.value.as_slice()).ok())
+            .and_then(|b| NonZeroU16::new(u16::from_be_bytes(b)))
+    }
+}
 
 /// One message of the cooperative-application data structure, with every
 /// field of the fixed part (unused ones zero) and the extensions.

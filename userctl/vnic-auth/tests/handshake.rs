@@ -503,6 +503,7 @@ fn backend_clone(b: &MemBackend) -> MemBackend {
         users: b.users.clone(),
         services: b.services.clone(),
         in_use: b.in_use.clone(),
+        live: b.live.clone(),
         unavailable: b.unavailable,
     }
 }

@@ -73,6 +73,8 @@ pub struct MemBackend {
     pub users: HashMap<String, (Verifier, Vec<String>)>,
     pub services: HashMap<String, Target>,
     pub in_use: RefCell<HashSet<u16>>,
+    /// Live sessions: (client, user, ID).
+    pub live: RefCell<HashSet<(IpAddr, String, u16)>>,
     pub unavailable: bool,
 }
 
@@ -131,6 +133,10 @@ impl Backend for MemBackend {
 
     fn id_in_use(&self, id: NonZeroU16) -> bool {
         self.in_use.borrow().contains(&id.get())
+    }
+
+    fn renewable(&self, client: IpAddr, user: &str, id: NonZeroU16) -> bool {
+        self.live.borrow().contains(&(client, user.to_owned(), id.get()))
     }
 }
 
@@ -231,6 +237,7 @@ impl Net {
         while let Some(e) = self.server.poll_event() {
             if let ServerEvent::Granted(s) = &e {
                 self.backend.in_use.borrow_mut().insert(s.id.get());
+                self.backend.live.borrow_mut().insert((s.client, s.user.clone(), s.id.get()));
             }
             self.server_events.push((at, e));
         }

@@ -2,12 +2,15 @@
 //! (credentials, services) and the live sessions (IDs in use).
 
 use super::config::{Config, IdRule};
+use super::sessions::Owners;
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::num::NonZeroU16;
 use vnic_auth::{Backend, Lookup, Refusal, Target};
 
-/// Lookups over the configuration; `used` are the IDs of live sessions.
+/// Lookups over the configuration; `used` are the IDs of live sessions,
+/// `owners` who holds them.
 ///
 /// The protocol draws an ID right after a successful lookup, so the lookup
 /// remembers which vNIC it chose and `id_in_use` refuses IDs outside that
@@ -15,13 +18,15 @@ use vnic_auth::{Backend, Lookup, Refusal, Target};
 pub struct Credentials<'a> {
     config: &'a Config,
     used: &'a HashSet<u16>,
-    chosen: RefCell<Option<IdRule>>,
+    owners: &'a Owners,
+    chosen: RefCell<Option<(IdRule, &'a str)>>,
 }
 
 impl<'a> Credentials<'a> {
-    /// Lookups over `config`, with `used` the IDs of live sessions.
-    pub fn new(config: &'a Config, used: &'a HashSet<u16>) -> Self {
-        Credentials { config, used, chosen: RefCell::new(None) }
+    /// Lookups over `config`, with `used` the IDs of live sessions and
+    /// `owners` their holders.
+    pub fn new(config: &'a Config, used: &'a HashSet<u16>, owners: &'a Owners) -> Self {
+        Credentials { config, used, owners, chosen: RefCell::new(None) }
     }
 }
 
@@ -42,7 +47,7 @@ impl Backend for Credentials<'_> {
         };
         match offering.iter().find(|(v, _)| u.allows(&v.name, service)) {
             Some((v, s)) => {
-                *self.chosen.borrow_mut() = Some(v.ids);
+                *self.chosen.borrow_mut() = Some((v.ids, v.name.as_str()));
                 Lookup::Found { verifier: u.verifier.clone(), target: target(v, s.port) }
             }
             None => Lookup::Refused { target: target(first, first_service.port), reason: Refusal::NotPermitted },
@@ -51,10 +56,18 @@ impl Backend for Credentials<'_> {
 
     fn id_in_use(&self, id: NonZeroU16) -> bool {
         match *self.chosen.borrow() {
-            Some(IdRule::Fixed(f)) => id.get() != f,
-            Some(rule @ IdRule::Range(..)) => !rule.contains(id.get()) || self.used.contains(&id.get()),
+            Some((IdRule::Fixed(f), _)) => id.get() != f,
+            Some((rule @ IdRule::Range(..), _)) => !rule.contains(id.get()) || self.used.contains(&id.get()),
             None => true,
         }
+    }
+
+    fn renewable(&self, client: IpAddr, user: &str, id: NonZeroU16) -> bool {
+        let Some((rule, vnic)) = *self.chosen.borrow() else {
+            return false;
+        };
+        rule.contains(id.get())
+            && self.owners.get(&(client, id.get())).is_some_and(|(u, v)| u == user && v == vnic)
     }
 }
 
@@ -73,8 +86,8 @@ mod tests {
 
     #[test]
     fn each_user_gets_the_vnic_it_is_allowed() {
-        let (c, used) = (parse(&sample("")).unwrap(), HashSet::new());
-        let b = Credentials::new(&c, &used);
+        let (c, used, owners) = (parse(&sample("")).unwrap(), HashSet::new(), Owners::new());
+        let b = Credentials::new(&c, &used, &owners);
         assert_eq!(found(&b, "alice", "http"), (1, 80));
         assert!(!b.id_in_use(NonZeroU16::new(1).unwrap()));
         assert!(b.id_in_use(NonZeroU16::new(2).unwrap()));
@@ -84,17 +97,34 @@ mod tests {
 
     #[test]
     fn ranges_skip_ids_in_use() {
-        let (c, used) = (parse(&sample("")).unwrap(), (100..199).collect());
-        let b = Credentials::new(&c, &used);
+        let (c, used, owners) = (parse(&sample("")).unwrap(), (100..199).collect(), Owners::new());
+        let b = Credentials::new(&c, &used, &owners);
         found(&b, "bob", "http");
         let free: Vec<u16> = (1..=300).filter(|&i| !b.id_in_use(NonZeroU16::new(i).unwrap())).collect();
         assert_eq!(free, vec![199]);
     }
 
     #[test]
+    fn only_the_holder_renews_on_the_same_vnic() {
+        let c = parse(&sample("")).unwrap();
+        let used: HashSet<u16> = [150].into();
+        let bob: IpAddr = "10.0.1.2".parse().unwrap();
+        let owners: Owners = [((bob, 150), ("bob".to_string(), "vnic2".to_string()))].into();
+        let b = Credentials::new(&c, &used, &owners);
+        let id = NonZeroU16::new(150).unwrap();
+        found(&b, "bob", "http");
+        assert!(b.renewable(bob, "bob", id));
+        assert!(!b.renewable(bob, "alice", id), "another user");
+        assert!(!b.renewable("10.0.1.3".parse().unwrap(), "bob", id), "another client");
+        assert!(!b.renewable(bob, "bob", NonZeroU16::new(151).unwrap()), "not live");
+        found(&b, "alice", "http");
+        assert!(!b.renewable(bob, "bob", id), "another vNIC chosen");
+    }
+
+    #[test]
     fn strangers_and_unknown_services_are_refused() {
-        let (c, used) = (parse(&sample("")).unwrap(), HashSet::new());
-        let b = Credentials::new(&c, &used);
+        let (c, used, owners) = (parse(&sample("")).unwrap(), HashSet::new(), Owners::new());
+        let b = Credentials::new(&c, &used, &owners);
         assert!(matches!(b.lookup("mallory", "http"), Lookup::Refused { reason: Refusal::UnknownUser, .. }));
         assert!(matches!(b.lookup("bob", "ssh"), Lookup::Refused { reason: Refusal::NotPermitted, .. }));
         assert!(matches!(b.lookup("alice", "ftp"), Lookup::NoSuchService));

@@ -130,7 +130,24 @@ impl Db {
 
     /// The session of `client` with `id`, if any.
     pub fn session(&self, client: IpAddr, id: u16) -> Result<Option<SessionRow>, CliError> {
-        Ok(self.sessions()?.into_iter().find(|s| s.client == client && s.id == id))
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT user, service, vnic, created, last_seen FROM sessions WHERE client = ?1 AND id = ?2")
+            .map_err(db_error("reading a session"))?;
+        let mut rows = st
+            .query_map(params![client.to_string(), id], |r| {
+                Ok(SessionRow {
+                    client,
+                    id,
+                    user: r.get(0)?,
+                    service: r.get(1)?,
+                    vnic: r.get(2)?,
+                    created: r.get(3)?,
+                    last_seen: r.get(4)?,
+                })
+            })
+            .map_err(db_error("reading a session"))?;
+        rows.next().transpose().map_err(db_error("reading a session"))
     }
 
     /// Inserts `s`, or renews the row of the same client and ID.

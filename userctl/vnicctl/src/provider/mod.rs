@@ -74,7 +74,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             .map_err(io("setting the socket time-out".into()))?;
         match sock.recv_from(&mut buf) {
             Ok((n, from)) => {
-                let backend = Credentials::new(&config, sessions.used());
+                let backend = Credentials::new(&config, sessions.used(), sessions.owners());
                 server.handle_datagram(Instant::now(), from, &buf[..n], &backend);
             }
             Err(e) if is_timeout(&e) => {}

@@ -6,7 +6,8 @@ use super::kernel::Relay;
 use super::reconcile::{self, Key};
 use super::log;
 use crate::error::CliError;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 use vnic_auth::Session;
 
@@ -15,17 +16,21 @@ pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Who holds a live session: (client, ID) → (user, vNIC name).
+pub type Owners = HashMap<(IpAddr, u16), (String, String)>;
+
 /// Kernel and database together.
 pub struct Sessions {
     db: Db,
     relay: Relay,
     used: HashSet<u16>,
+    owners: Owners,
 }
 
 impl Sessions {
     /// Sessions over `db` and `relay`.
     pub fn new(db: Db, relay: Relay) -> Result<Sessions, CliError> {
-        let mut s = Sessions { db, relay, used: HashSet::new() };
+        let mut s = Sessions { db, relay, used: HashSet::new(), owners: HashMap::new() };
         s.refresh_used()?;
         Ok(s)
     }
@@ -35,8 +40,15 @@ impl Sessions {
         &self.used
     }
 
+    /// The owners of live sessions.
+    pub fn owners(&self) -> &Owners {
+        &self.owners
+    }
+
     fn refresh_used(&mut self) -> Result<(), CliError> {
-        self.used = self.db.sessions()?.iter().map(|s| s.id).collect();
+        let rows = self.db.sessions()?;
+        self.used = rows.iter().map(|s| s.id).collect();
+        self.owners = rows.into_iter().map(|s| ((s.client, s.id), (s.user, s.vnic))).collect();
         Ok(())
     }
 
@@ -48,13 +60,19 @@ impl Sessions {
         let (client, id, now) = (g.client, g.id.get(), unix_now());
         // The kernel allows one session per client and vNIC: a new
         // handshake replaces the earlier session.
-        let earlier = self.db.sessions()?.into_iter().filter(|s| s.client == client && s.vnic == vnic && s.id != id);
-        for s in earlier {
-            if let Err(e) = self.relay.del(client, s.id) {
+        let earlier: Vec<u16> = self
+            .owners
+            .iter()
+            .filter(|((c, i), (_, v))| *c == client && v == vnic && *i != id)
+            .map(|((_, i), _)| *i)
+            .collect();
+        for old_id in earlier {
+            if let Err(e) = self.relay.del(client, old_id) {
                 log(&format!("replacing: {e}"));
             }
-            self.db.delete(client, s.id)?;
-            log(&format!("replaced the session of {client} with ID {} on {vnic}", s.id));
+            self.db.delete(client, old_id)?;
+            self.forget(client, old_id);
+            log(&format!("replaced the session of {client} with ID {old_id} on {vnic}"));
         }
         let old = self.db.session(client, id)?;
         let created = match &old {
@@ -85,7 +103,16 @@ impl Sessions {
             return Err(e);
         }
         self.used.insert(id);
+        self.owners.insert((client, id), (row.user, row.vnic));
         Ok(())
+    }
+
+    /// Drops `(client, id)` from the in-memory view after its row went.
+    fn forget(&mut self, client: IpAddr, id: u16) {
+        self.owners.remove(&(client, id));
+        if !self.owners.keys().any(|&(_, i)| i == id) {
+            self.used.remove(&id);
+        }
     }
 
     /// Removes the sessions whose last handshake is older than `idle_secs`.
