@@ -45,6 +45,14 @@ pub enum Command {
     /// Authenticate to a provider and embed the granted ID for the service
     /// on the supervisor.
     Auth(AuthArgs),
+    /// Run the supervisor's daemon in the foreground: it authenticates the
+    /// configured sessions, embeds their IDs, renews them and keeps its
+    /// status database.
+    Supervisor {
+        /// The TOML configuration (see Documentation/supervisor.md).
+        #[arg(long)]
+        config: std::path::PathBuf,
+    },
     /// Read a passcode on stdin and print its stored form for a [[user]]
     /// of the provider's configuration.
     PasscodeHash {

@@ -4,6 +4,7 @@ use crate::cli::EmbedCommand;
 use crate::error::CliError;
 use crate::genl::Genl;
 use crate::iface::{ifindex, ifname};
+use std::net::SocketAddr;
 use vnic_uapi::genl::{parse_rule, rule_attrs, supervisor_filter, Rule, CMD_EMBED_ADD, CMD_EMBED_DEL, CMD_EMBED_GET, NLM_F_DUMP};
 
 /// Runs one `vnicctl embed` command.
@@ -19,23 +20,48 @@ pub fn run(cmd: EmbedCommand, json: bool) -> Result<(), CliError> {
             let what = format!("deleting the rule for {} on {dev}", service(&r));
             Genl::open()?.request(&what, CMD_EMBED_DEL, 0, &rule_attrs(&r)).map(drop)
         }
-        EmbedCommand::Show { dev } => {
-            let attrs = supervisor_filter(ifindex(&dev)?);
-            let what = format!("listing the rules of {dev}");
-            let msgs = Genl::open()?.request(&what, CMD_EMBED_GET, NLM_F_DUMP, &attrs)?;
-            let mut rules = msgs
-                .iter()
-                .map(|m| parse_rule(m).map_err(|e| CliError::Kernel(format!("{what} failed: {e}"))))
-                .collect::<Result<Vec<_>, _>>()?;
-            rules.sort_by_key(|r| (r.server, r.port));
-            print(&rules, json)
-        }
+        EmbedCommand::Show { dev } => print(&list(ifindex(&dev)?, &dev)?, json),
     }
+}
+
+/// Embeds `id` for `service` on supervisor `supervisor` (named `dev`),
+/// replacing an earlier rule for the same service.
+pub fn replace(supervisor: u32, dev: &str, service: SocketAddr, id: u16) -> Result<(), CliError> {
+    let mut genl = Genl::open()?;
+    let old = Rule { supervisor, server: service.ip(), port: service.port(), id: None };
+    let _ = genl.request("deleting the earlier rule", CMD_EMBED_DEL, 0, &rule_attrs(&old));
+    let rule = Rule { id: Some(id), ..old };
+    let what = format!("adding the rule for {service} with ID {id} on {dev}");
+    genl.request(&what, CMD_EMBED_ADD, 0, &rule_attrs(&rule)).map(drop)
+}
+
+/// Removes the rule for `service` on `supervisor`; a missing rule is fine.
+pub fn remove(supervisor: u32, dev: &str, service: SocketAddr) -> Result<(), CliError> {
+    let r = Rule { supervisor, server: service.ip(), port: service.port(), id: None };
+    let what = format!("deleting the rule for {service} on {dev}");
+    match Genl::open()?.request(&what, CMD_EMBED_DEL, 0, &rule_attrs(&r)) {
+        Ok(_) => Ok(()),
+        Err(_) if !list(supervisor, dev)?.iter().any(|r| r.server == service.ip() && r.port == service.port()) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The rules of `supervisor` (named `dev`).
+pub fn list(supervisor: u32, dev: &str) -> Result<Vec<Rule>, CliError> {
+    let attrs = supervisor_filter(supervisor);
+    let what = format!("listing the rules of {dev}");
+    let msgs = Genl::open()?.request(&what, CMD_EMBED_GET, NLM_F_DUMP, &attrs)?;
+    let mut rules = msgs
+        .iter()
+        .map(|m| parse_rule(m).map_err(|e| CliError::Kernel(format!("{what} failed: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    rules.sort_by_key(|r| (r.server, r.port));
+    Ok(rules)
 }
 
 /// `ADDR:PORT`, with brackets for IPv6.
 fn service(r: &Rule) -> String {
-    std::net::SocketAddr::new(r.server, r.port).to_string()
+    SocketAddr::new(r.server, r.port).to_string()
 }
 
 fn print(rules: &[Rule], json: bool) -> Result<(), CliError> {

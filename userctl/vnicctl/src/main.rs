@@ -3,8 +3,10 @@
 
 mod auth;
 mod cli;
+mod clock;
 mod embed;
 mod error;
+mod exchange;
 mod extack;
 mod genl;
 mod iface;
@@ -12,7 +14,9 @@ mod model;
 mod passcode;
 mod provider;
 mod session;
+mod signal;
 mod stats;
+mod supervisor;
 mod parse;
 mod rtnl;
 
@@ -78,6 +82,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Embed(cmd) => embed::run(cmd, cli.json),
         Command::Provider { config } => provider::run(&config),
         Command::Auth(args) => auth::run(&args, cli.json),
+        Command::Supervisor { config } => supervisor::run(&config),
         Command::PasscodeHash { test_cost } => passcode::hash(test_cost),
         Command::Stats { name } => {
             if let Some(n) = &name {

@@ -10,11 +10,11 @@ mod kernel;
 mod reconcile;
 mod secret;
 mod sessions;
-mod signal;
 #[cfg(test)]
 mod testdata;
 
 use crate::error::CliError;
+use crate::signal;
 use backend::Credentials;
 use config::Config;
 use sessions::Sessions;

@@ -8,13 +8,9 @@ use super::log;
 use crate::error::CliError;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use crate::clock::unix_now;
 use vnic_auth::Session;
 
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
 
 /// Who holds a live session: (client, ID) → (user, vNIC name).
 pub type Owners = HashMap<(IpAddr, u16), (String, String)>;

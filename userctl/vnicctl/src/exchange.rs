@@ -1,0 +1,129 @@
+//! One run of the authentication protocol over a UDP socket, shared by
+//! `vnicctl auth` (one shot) and `vnicctl supervisor` (which lingers after
+//! the grant to answer the provider's retransmissions).
+
+use crate::error::CliError;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::time::{Duration, Instant};
+use vnic_auth::{Client, ClientConfig, ClientError, ClientEvent, ErrorCode, Message, OsRandom};
+
+/// `HOST`, `HOST:PORT`, `[V6]:PORT` or `V6`; the port defaults to 7390.
+pub fn provider_addr(text: &str) -> Result<SocketAddr, CliError> {
+    let port = vnic_auth::wire::DEFAULT_PORT;
+    if let Ok(a) = text.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    let resolved = match text.rsplit_once(':') {
+        Some((host, p)) => p.parse::<u16>().ok().and_then(|p| (host, p).to_socket_addrs().ok()),
+        None => (text, port).to_socket_addrs().ok(),
+    };
+    resolved
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| CliError::Input(format!("cannot resolve the provider '{text}' (expected HOST or HOST:PORT)")))
+}
+
+/// How long to keep going after the grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Return at the first event.
+    Stop,
+    /// Stay until the client's linger time is over, answering the
+    /// provider's retransmitted Auth-REP & REQ and hearing a late Auth-RST.
+    Linger,
+}
+
+/// Runs the exchange of `config` with `provider`, handing every event to
+/// `on_event`. With `verbose`, each message passing is one line on stderr.
+pub fn run(
+    config: ClientConfig,
+    provider: SocketAddr,
+    verbose: bool,
+    after: After,
+    mut on_event: impl FnMut(ClientEvent),
+) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::Input(format!("cannot talk to the provider {provider}: {e}"));
+    let local: SocketAddr = if provider.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
+    let sock = UdpSocket::bind(local).map_err(io)?;
+    let mut client = Client::new(config, provider, Instant::now(), &mut OsRandom)
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let mut buf = vec![0u8; 65536];
+    loop {
+        while let Some(t) = client.poll_transmit() {
+            trace(verbose, "→", &t.data);
+            sock.send_to(&t.data, t.to).map_err(io)?;
+        }
+        while let Some(event) = client.poll_event() {
+            on_event(event);
+            if after == After::Stop {
+                return Ok(());
+            }
+        }
+        if client.is_done() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let wait = client.poll_timeout().map_or(Duration::from_secs(1), |t| t.saturating_duration_since(now));
+        sock.set_read_timeout(Some(wait.max(Duration::from_millis(1)))).map_err(io)?;
+        match sock.recv_from(&mut buf) {
+            Ok((n, from)) => {
+                trace(verbose, "←", &buf[..n]);
+                client.handle_datagram(Instant::now(), from, &buf[..n]);
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                client.handle_timeout(Instant::now());
+            }
+            // An ICMP port unreachable from an earlier send: the provider
+            // is not running yet; keep retransmitting until the time-out.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+}
+
+/// The user's sentence for a failed exchange.
+pub fn failure(e: &ClientError) -> String {
+    match e {
+        ClientError::AuthFailed | ClientError::Refused(ErrorCode::AUTH_FAILED) => {
+            "authentication failed: wrong user or passcode".to_string()
+        }
+        ClientError::Timeout { .. } => format!("authentication failed: {e} (is the provider running?)"),
+        other => format!("authentication failed: {other}"),
+    }
+}
+
+/// With `verbose`, one line on stderr per message passing.
+fn trace(verbose: bool, arrow: &str, data: &[u8]) {
+    if !verbose {
+        return;
+    }
+    let name = match Message::decode(data) {
+        Ok(Message::Req(_)) => "Auth-REQ",
+        Ok(Message::RepReq(_)) => "Auth-REP & REQ",
+        Ok(Message::Rep(_)) => "Auth-REP",
+        Ok(Message::Rst(_)) => "Auth-RST",
+        Err(_) => "(not a vnic message)",
+    };
+    if arrow == "→" {
+        eprintln!("{name} →");
+    } else {
+        eprintln!("← {name}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_addresses_default_to_port_7390() {
+        assert_eq!(provider_addr("10.0.2.1").unwrap().to_string(), "10.0.2.1:7390");
+        assert_eq!(provider_addr("10.0.2.1:9").unwrap().to_string(), "10.0.2.1:9");
+        assert_eq!(provider_addr("fd00::1").unwrap().to_string(), "[fd00::1]:7390");
+        assert_eq!(provider_addr("[fd00::1]:9").unwrap().to_string(), "[fd00::1]:9");
+        assert_eq!(provider_addr("localhost:9").unwrap().port(), 9);
+        assert!(provider_addr("no such host.invalid").is_err());
+    }
+}

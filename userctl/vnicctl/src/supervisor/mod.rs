@@ -1,0 +1,307 @@
+//! `vnicctl supervisor`: the supervisor's daemon. It keeps the configured
+//! sessions: authenticates each at start, embeds its ID on the supervisor
+//! device, renews it before the provider would expire it (keeping the ID,
+//! through the protocol's "renew" extension), re-authenticates when a
+//! session was lost, and keeps its profiled status database so that a
+//! restart (also after kill -9) loses no session.
+
+pub mod config;
+mod db;
+mod schedule;
+
+use crate::embed;
+use crate::error::CliError;
+use crate::exchange::{self, After};
+use crate::iface::ifindex;
+use crate::signal;
+use crate::clock::unix_now;
+use config::{Config, SessionEntry};
+use db::{Db, SessionRow};
+use schedule::Timing;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+use vnic_auth::{ClientConfig, ClientError, ClientEvent, Grant, Tlv};
+
+/// The longest the daemon sleeps before noticing a signal.
+const TICK: Duration = Duration::from_millis(500);
+
+/// One line on stderr (journald adds the time).
+pub fn log(line: &str) {
+    eprintln!("vnic-supervisor: {line}");
+}
+
+/// What an exchange thread reports.
+enum Report {
+    /// An event of slot `.0`'s exchange.
+    Event(usize, ClientEvent),
+    /// Slot `.0`'s exchange is over; an error if it could not run.
+    Done(usize, Option<String>),
+}
+
+/// A configured session and where it stands.
+struct Slot {
+    entry: SessionEntry,
+    row: Option<SessionRow>,
+    /// The row before the grant of the exchange in progress.
+    before: Option<SessionRow>,
+    due: Instant,
+    failures: u32,
+    busy: bool,
+    heard: bool,
+}
+
+/// The daemon's state.
+struct Daemon {
+    config: Config,
+    dev: u32,
+    db: Db,
+    timing: Timing,
+    slots: Vec<Slot>,
+}
+
+/// Runs the daemon with the configuration at `path` until SIGTERM/SIGINT.
+pub fn run(path: &Path) -> Result<(), CliError> {
+    let config = config::load(path)?;
+    for s in &config.sessions {
+        crate::passcode::read(Some(&s.passcode_file)).map_err(|e| CliError::Input(format!("session {}: {e}", s.label())))?;
+    }
+    if let Some(dir) = config.database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::Input(format!("cannot create the data folder {}: {e}", dir.display())))?;
+    }
+    let dev = ifindex(&config.dev)?;
+    embed::list(dev, &config.dev)?;
+    let mut db = Db::open(&config.database)?;
+    db.load_config(&config)?;
+    let timing = Timing { renew: config.renew, retry: config.retry, retry_max: config.retry_max };
+    let mut daemon = Daemon { config, dev, db, timing, slots: Vec::new() };
+    daemon.restore()?;
+    signal::install().map_err(|e| CliError::Input(format!("cannot install signal handlers: {e}")))?;
+    log(&format!(
+        "keeping {} sessions on {} (renewal every {} s, database {})",
+        daemon.slots.len(),
+        daemon.config.dev,
+        daemon.timing.renew.as_secs(),
+        daemon.config.database.display()
+    ));
+    let (tx, rx) = mpsc::channel();
+    while !signal::stopping() {
+        daemon.start_due(&tx);
+        match rx.recv_timeout(TICK) {
+            Ok(report) => daemon.on_report(report),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    log("stopping on a signal; the sessions stay embedded and in the database");
+    Ok(())
+}
+
+impl Daemon {
+    /// At start: forgets the rows of sessions no longer configured, makes
+    /// the kernel embed every remaining row's ID, and schedules each
+    /// configured session.
+    fn restore(&mut self) -> Result<(), CliError> {
+        let rows = self.db.sessions()?;
+        let kernel = embed::list(self.dev, &self.config.dev)?;
+        let (mut restored, mut kept) = (0, 0);
+        for row in &rows {
+            let configured = self.config.sessions.iter().any(|s| key_of(s) == row.key());
+            let service = SocketAddr::new(row.server, row.port);
+            let present = kernel.iter().any(|r| r.server == row.server && r.port == row.port && r.id == Some(row.id));
+            if !configured {
+                if present {
+                    embed::remove(self.dev, &self.config.dev, service)?;
+                }
+                self.db.delete(&row.key())?;
+                log(&format!("forgot the session of {}@{}/{} (ID {}): no longer configured", row.user, row.provider, row.service, row.id));
+            } else if present {
+                kept += 1;
+            } else {
+                embed::replace(self.dev, &self.config.dev, service, row.id)?;
+                restored += 1;
+            }
+        }
+        let now = Instant::now();
+        let unix = unix_now();
+        for entry in self.config.sessions.clone() {
+            let row = rows.iter().find(|r| r.key() == key_of(&entry)).cloned();
+            let due = match &row {
+                Some(r) if r.failures == 0 => now + self.timing.until_renewal(r.renewed, unix),
+                _ => now,
+            };
+            self.slots.push(Slot { entry, row, before: None, due, failures: 0, busy: false, heard: false });
+        }
+        log(&format!("restored: {kept} sessions embedded already, {restored} embedded again"));
+        Ok(())
+    }
+
+    /// Starts the handshake of every slot that is due and idle.
+    fn start_due(&mut self, tx: &Sender<Report>) {
+        let now = Instant::now();
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if slot.busy || now < slot.due {
+                continue;
+            }
+            let passcode = match crate::passcode::read(Some(&slot.entry.passcode_file)) {
+                Ok(p) => p,
+                Err(e) => {
+                    slot.failures += 1;
+                    slot.due = now + self.timing.after_failures(slot.failures);
+                    log(&format!("{}: {e}", slot.entry.label()));
+                    continue;
+                }
+            };
+            let mut config = ClientConfig::new(slot.entry.user.clone(), passcode.as_bytes(), slot.entry.service.clone());
+            config.client_addr = slot.entry.client;
+            if let Some(id) = slot.row.as_ref().and_then(|r| std::num::NonZeroU16::new(r.id)) {
+                config.ext.push(Tlv::renew(id));
+            }
+            let Some(address) = self.config.providers.iter().find(|p| p.name == slot.entry.provider).map(|p| p.address.clone())
+            else {
+                continue;
+            };
+            slot.busy = true;
+            slot.heard = false;
+            let tx = tx.clone();
+            let spawned = std::thread::Builder::new().name(format!("auth-{i}")).spawn(move || {
+                let result = exchange::provider_addr(&address).and_then(|provider| {
+                    exchange::run(config, provider, false, After::Linger, |e| {
+                        let _ = tx.send(Report::Event(i, e));
+                    })
+                });
+                let _ = tx.send(Report::Done(i, result.err().map(|e| e.to_string())));
+            });
+            if let Err(e) = spawned {
+                slot.busy = false;
+                slot.due = now + self.timing.retry;
+                log(&format!("{}: cannot start a handshake: {e}", slot.entry.label()));
+            }
+        }
+    }
+
+    fn on_report(&mut self, report: Report) {
+        match report {
+            Report::Event(i, ClientEvent::Granted(g)) => {
+                self.slots[i].heard = true;
+                if let Err(e) = self.granted(i, &g) {
+                    log(&format!("{}: granted ID {}, but keeping it failed: {e}", self.slots[i].entry.label(), g.id));
+                    self.failed(i, &e.to_string());
+                }
+            }
+            Report::Event(i, ClientEvent::Failed(ClientError::Revoked(code))) => {
+                self.slots[i].heard = true;
+                self.revoked(i, &ClientError::Revoked(code).to_string());
+            }
+            Report::Event(i, ClientEvent::Failed(e)) => {
+                self.slots[i].heard = true;
+                self.failed(i, &exchange::failure(&e));
+            }
+            Report::Done(i, error) => {
+                let slot = &mut self.slots[i];
+                slot.busy = false;
+                if !slot.heard {
+                    let why = error.unwrap_or_else(|| "the exchange ended without an answer".into());
+                    self.failed(i, &why);
+                }
+            }
+        }
+    }
+
+    /// Embeds a granted ID and records it.
+    fn granted(&mut self, i: usize, g: &Grant) -> Result<(), CliError> {
+        let (dev, name) = (self.dev, self.config.dev.clone());
+        let slot = &mut self.slots[i];
+        let service = SocketAddr::new(g.service_addr, g.service_port);
+        let now = unix_now();
+        let before = slot.row.clone();
+        let same = before.as_ref().is_some_and(|r| r.id == g.id.get() && r.server == g.service_addr && r.port == g.service_port);
+        if let Some(old) = before.as_ref().filter(|r| (r.server, r.port) != (g.service_addr, g.service_port)) {
+            embed::remove(dev, &name, SocketAddr::new(old.server, old.port))?;
+        }
+        let embedded = same
+            && embed::list(dev, &name)?
+                .iter()
+                .any(|r| r.server == g.service_addr && r.port == g.service_port && r.id == Some(g.id.get()));
+        if !embedded {
+            embed::replace(dev, &name, service, g.id.get())?;
+        }
+        let row = SessionRow {
+            provider: slot.entry.provider.clone(),
+            user: slot.entry.user.clone(),
+            service: slot.entry.service.clone(),
+            client: slot.entry.client,
+            id: g.id.get(),
+            vnic: g.vnic,
+            server: g.service_addr,
+            port: g.service_port,
+            granted: if same { before.as_ref().map_or(now, |r| r.granted) } else { now },
+            renewed: now,
+            failures: 0,
+            last_error: String::new(),
+        };
+        self.db.upsert(&row)?;
+        let what = match &before {
+            Some(r) if same => format!("renewed, ID {} kept", r.id),
+            Some(r) => format!("authenticated again: ID {} replaces {}", g.id, r.id),
+            None => format!("granted ID {}", g.id),
+        };
+        log(&format!("{}: {what} for {service} (vNIC #{}), embedded on {name}", slot.entry.label(), g.vnic));
+        slot.before = before;
+        slot.row = Some(row);
+        slot.failures = 0;
+        slot.due = Instant::now() + self.timing.renew;
+        Ok(())
+    }
+
+    /// A failed handshake: the current ID (if any) stays embedded, since
+    /// the provider keeps a session until it expires; retry later.
+    fn failed(&mut self, i: usize, why: &str) {
+        let slot = &mut self.slots[i];
+        slot.failures += 1;
+        let wait = self.timing.after_failures(slot.failures);
+        slot.due = Instant::now() + wait;
+        if let Some(row) = &slot.row {
+            if let Err(e) = self.db.failed(&row.key(), why) {
+                log(&format!("{}: {e}", slot.entry.label()));
+            }
+        }
+        let keep = slot.row.as_ref().map_or(String::new(), |r| format!("; ID {} stays embedded", r.id));
+        log(&format!("{}: {why}{keep}; next try in {} s", slot.entry.label(), wait.as_secs()));
+    }
+
+    /// The provider reset the exchange after the grant (it never got the
+    /// Auth-REP). A renewal that kept the ID changed nothing: the session
+    /// lives on as before. A new ID is not active, so it is no longer
+    /// embedded. Either way, try again soon.
+    fn revoked(&mut self, i: usize, why: &str) {
+        let (dev, name) = (self.dev, self.config.dev.clone());
+        let slot = &mut self.slots[i];
+        let before = slot.before.take();
+        match (slot.row.take(), before) {
+            (Some(now), Some(before)) if now.id == before.id => {
+                if let Err(e) = self.db.upsert(&before) {
+                    log(&format!("{}: {e}", slot.entry.label()));
+                }
+                slot.row = Some(before);
+            }
+            (Some(now), _) => {
+                if let Err(e) = embed::remove(dev, &name, SocketAddr::new(now.server, now.port)) {
+                    log(&format!("{}: {e}", slot.entry.label()));
+                }
+                if let Err(e) = self.db.delete(&now.key()) {
+                    log(&format!("{}: {e}", slot.entry.label()));
+                }
+            }
+            (None, _) => {}
+        }
+        self.failed(i, why);
+    }
+}
+
+/// The database key of a configured session.
+fn key_of(s: &SessionEntry) -> db::Key {
+    (s.provider.clone(), s.service.clone(), s.client)
+}
