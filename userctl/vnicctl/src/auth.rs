@@ -17,7 +17,7 @@ pub fn run(a: &AuthArgs, json: bool) -> Result<(), CliError> {
     let passcode = crate::passcode::read(a.passcode_file.as_deref())?;
     let config = ClientConfig::new(a.user.clone(), passcode.as_bytes(), a.service.clone());
     let mut outcome = None;
-    exchange::run(config, provider, a.verbose, After::Stop, |e| outcome = Some(e))?;
+    exchange::run(config, provider, a.source, a.verbose, After::Stop, |e| outcome = Some(e))?;
     let grant = match outcome {
         Some(ClientEvent::Granted(g)) => g,
         Some(ClientEvent::Failed(e)) => return Err(CliError::Input(exchange::failure(&e))),

@@ -81,6 +81,10 @@ pub struct AuthArgs {
     /// first line of stdin).
     #[arg(long)]
     pub passcode_file: Option<std::path::PathBuf>,
+    /// Send from this local address (the client the session is for), like
+    /// `ping -I`; default: the address the route to the provider picks.
+    #[arg(long)]
+    pub source: Option<std::net::IpAddr>,
     /// Print each protocol message on stderr as it passes.
     #[arg(short, long)]
     pub verbose: bool,

@@ -35,18 +35,22 @@ pub enum After {
     Linger,
 }
 
-/// Runs the exchange of `config` with `provider`, handing every event to
-/// `on_event`. With `verbose`, each message passing is one line on stderr.
+/// Runs the exchange of `config` with `provider` from the local address
+/// `source` (default: any), handing every event to `on_event`. With
+/// `verbose`, each message passing is one line on stderr.
 pub fn run(
     config: ClientConfig,
     provider: SocketAddr,
+    source: Option<IpAddr>,
     verbose: bool,
     after: After,
     mut on_event: impl FnMut(ClientEvent),
 ) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Input(format!("cannot talk to the provider {provider}: {e}"));
-    let local: SocketAddr = if provider.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
-    let sock = UdpSocket::bind(local).map_err(io)?;
+    let any: IpAddr = if provider.is_ipv4() { [0, 0, 0, 0].into() } else { [0u16; 8].into() };
+    let local = SocketAddr::new(source.unwrap_or(any), 0);
+    let sock = UdpSocket::bind(local)
+        .map_err(|e| CliError::Input(format!("cannot send from {}: {e}", local.ip())))?;
     let mut client = Client::new(config, provider, Instant::now(), &mut OsRandom)
         .map_err(|e| CliError::Input(e.to_string()))?;
     let mut buf = vec![0u8; 65536];

@@ -26,6 +26,10 @@ pub struct Config {
     pub vnics: Vec<VnicEntry>,
     /// The users.
     pub users: Vec<UserEntry>,
+    /// Failed attempts allowed per user before a lock-out.
+    pub per_user: vnic_auth::RateLimit,
+    /// Failed attempts allowed per source address before a lock-out.
+    pub per_source: vnic_auth::RateLimit,
 }
 
 /// Which IDs sessions of a vNIC get.
@@ -129,6 +133,43 @@ struct RawConfig {
     vnic: Vec<RawVnic>,
     #[serde(default)]
     user: Vec<RawUser>,
+    #[serde(default)]
+    rate_limit: RawRateLimit,
+}
+
+/// `[rate_limit]`: failures within the window that lock a user or a source
+/// address out; unset keys keep the protocol's defaults.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRateLimit {
+    user_failures: Option<u32>,
+    user_window_secs: Option<u64>,
+    user_lockout_secs: Option<u64>,
+    source_failures: Option<u32>,
+    source_window_secs: Option<u64>,
+    source_lockout_secs: Option<u64>,
+}
+
+impl RawRateLimit {
+    /// The per-user and per-source limits over `defaults`.
+    fn limits(&self, defaults: &vnic_auth::ServerConfig) -> Result<(vnic_auth::RateLimit, vnic_auth::RateLimit), String> {
+        use std::time::Duration;
+        let one = |d: vnic_auth::RateLimit, failures: Option<u32>, window: Option<u64>, lockout: Option<u64>, who: &str| {
+            let limit = vnic_auth::RateLimit {
+                max_failures: failures.unwrap_or(d.max_failures),
+                window: window.map_or(d.window, Duration::from_secs),
+                lockout: lockout.map_or(d.lockout, Duration::from_secs),
+            };
+            if limit.max_failures > 0 && (limit.window.is_zero() || limit.lockout.is_zero()) {
+                return Err(format!("rate_limit: {who}_window_secs and {who}_lockout_secs must be at least 1"));
+            }
+            Ok(limit)
+        };
+        Ok((
+            one(defaults.per_user, self.user_failures, self.user_window_secs, self.user_lockout_secs, "user")?,
+            one(defaults.per_source, self.source_failures, self.source_window_secs, self.source_lockout_secs, "source")?,
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -167,6 +208,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
     check_vnics(&vnics)?;
     let users = raw.user.into_iter().map(|u| user(u, &vnics)).collect::<Result<Vec<_>, _>>()?;
     unique(users.iter().map(|u| u.name.as_str()), "user")?;
+    let (per_user, per_source) = raw.rate_limit.limits(&vnic_auth::ServerConfig::new([0; 32]))?;
     Ok(Config {
         listen,
         relay: raw.relay,
@@ -175,6 +217,8 @@ pub fn parse(text: &str) -> Result<Config, String> {
         session_idle_secs: raw.session_idle_secs.unwrap_or(3600),
         vnics,
         users,
+        per_user,
+        per_source,
     })
 }
 
@@ -299,6 +343,16 @@ mod tests {
     }
 
     #[test]
+    fn rate_limits_default_to_the_protocols_and_can_be_set() {
+        let d = vnic_auth::ServerConfig::new([0; 32]);
+        let c = parse(&sample("")).unwrap();
+        assert_eq!((c.per_user, c.per_source), (d.per_user, d.per_source));
+        let c = parse(&sample("[rate_limit]\nuser_failures = 3\nuser_lockout_secs = 2\nsource_failures = 0")).unwrap();
+        assert_eq!((c.per_user.max_failures, c.per_user.lockout.as_secs(), c.per_user.window), (3, 2, d.per_user.window));
+        assert_eq!(c.per_source.max_failures, 0);
+    }
+
+    #[test]
     fn mistakes_are_one_sentence_naming_the_entry() {
         let cases = [
             (sample("").replace("ids = \"100-199\"", "ids = \"1-9\""), "overlapping IDs"),
@@ -309,6 +363,8 @@ mod tests {
             (sample("listen = \"nowhere\""), "listen:"),
             (sample("colour = 1"), "unknown field"),
             (sample("").replace("relay = \"relay0\"", "relay = \"a/b\""), "relay:"),
+            (sample("[rate_limit]\nuser_lockout_secs = 0"), "user_window_secs and user_lockout_secs must be at least 1"),
+            (sample("[rate_limit]\nusr_failures = 3"), "unknown field"),
         ];
         for (text, want) in cases {
             let e = parse(&text).unwrap_err();

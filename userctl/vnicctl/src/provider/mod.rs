@@ -49,6 +49,8 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     sessions.expire(config.session_idle_secs)?;
 
     let mut server_config = ServerConfig::new(secret);
+    server_config.per_user = config.per_user;
+    server_config.per_source = config.per_source;
     if let Some(u) = config.users.first() {
         // Unknown users get the cost real users have.
         server_config.fake_cost = u.verifier.params().cost;

@@ -168,7 +168,7 @@ impl Daemon {
             let tx = tx.clone();
             let spawned = std::thread::Builder::new().name(format!("auth-{i}")).spawn(move || {
                 let result = exchange::provider_addr(&address).and_then(|provider| {
-                    exchange::run(config, provider, false, After::Linger, |e| {
+                    exchange::run(config, provider, None, false, After::Linger, |e| {
                         let _ = tx.send(Report::Event(i, e));
                     })
                 });
