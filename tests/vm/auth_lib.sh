@@ -9,7 +9,8 @@ provider_pid=
 # provider_config USER:PASSCODE:ALLOW...: $PROV/provider.toml listening on
 # 10.0.2.1, for relay0, vNIC #1 (fixed ID 1) and vNIC #2 (IDs 100-199), both
 # serving http on port 80, and the users given (test-cost verifiers).
-# $IDLE_SECS sets session_idle_secs (default 3600).
+# $IDLE_SECS sets session_idle_secs (default 3600), $VNIC2_IDS vNIC #2's ID
+# range (default 100-199), $RATE_LIMIT lines for its [rate_limit] table.
 provider_config() {
 	mkdir -p "$PROV"
 	cat >"$PROV/provider.toml" <<-CONF
@@ -28,9 +29,12 @@ provider_config() {
 		[[vnic]]
 		name = "vnic2"
 		number = 2
-		ids = "100-199"
+		ids = "${VNIC2_IDS:-100-199}"
 		data_folder = "/tmp/apache/site2"
 		services = [{ name = "http", port = 80 }]
+
+		[rate_limit]
+		${RATE_LIMIT:-}
 	CONF
 	local spec user pass allow hash
 	for spec in "$@"; do
@@ -129,5 +133,79 @@ udp_replay() {
 		    print(len(s.recv(65536)))
 		except socket.timeout:
 		    print(0)
+	PY
+}
+
+SUP=/tmp/supervisor
+supervisor_pid=
+
+# supervisor_config USER PASSCODE: $SUP/supervisor.toml keeping USER's http
+# session with the provider on ss0, renewing every $RENEW_SECS (default 2).
+supervisor_config() {
+	mkdir -p "$SUP"
+	printf '%s\n' "$2" >"$SUP/$1.pass"
+	cat >"$SUP/supervisor.toml" <<-CONF
+		dev = "ss0"
+		data_dir = "$SUP/data"
+		renew_secs = ${RENEW_SECS:-2}
+		retry_secs = 1
+		retry_max_secs = 2
+
+		[[provider]]
+		name = "sp1"
+		address = "10.0.2.1"
+
+		[[session]]
+		provider = "sp1"
+		user = "$1"
+		service = "http"
+		passcode_file = "$SUP/$1.pass"
+	CONF
+}
+
+# supervisor_start: the daemon in the client namespace (log in $SUP/log),
+# returning once it keeps its sessions.
+supervisor_start() {
+	local before
+	before=$(grep -c "keeping .* sessions" "$SUP/log" 2>/dev/null || true)
+	ip netns exec client vnicctl supervisor --config "$SUP/supervisor.toml" 2>>"$SUP/log" &
+	supervisor_pid=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c "keeping .* sessions" "$SUP/log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
+		kill -0 "$supervisor_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$SUP/log" >&2
+	fail "the supervisor did not start"
+}
+
+# supervisor_stop SIGNAL: as provider_stop; the status is in $supervisor_rc.
+supervisor_stop() {
+	supervisor_rc=0
+	kill "-$1" "$supervisor_pid"
+	wait "$supervisor_pid" || supervisor_rc=$?
+	supervisor_pid=
+}
+
+# supervisor_cleanup: for the EXIT trap.
+supervisor_cleanup() { [ -z "$supervisor_pid" ] || kill -9 "$supervisor_pid" 2>/dev/null || true; }
+
+# wait_lines FILE REGEX N SECONDS: until FILE has N lines matching REGEX.
+wait_lines() {
+	local i
+	for i in $(seq $(($4 * 10))); do
+		[ "$(grep -cE -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	tail -n 20 "$1" >&2
+	fail "$1 has fewer than $3 lines matching /$2/ after $4 s"
+}
+
+# sup_db: the supervisor database's sessions as "user/id/state/failures".
+sup_db() {
+	python3 - "$SUP/data/supervisor.db" <<-'PY'
+		import sqlite3, sys
+		rows = sqlite3.connect(sys.argv[1]).execute("select user, id, state, failures from sessions").fetchall()
+		print(" ".join("%s/%s/%s/%s" % r for r in rows))
 	PY
 }

@@ -1,0 +1,87 @@
+# The provider under load and under attack, with the real daemons:
+# 1,000 sequential and then 100 concurrent handshakes from distinct client
+# addresses all succeed with distinct IDs, each installed in relay0 and the
+# database (and one of them carries curl to its site); 50 wrong passcodes in
+# a row are throttled: after the lock-out limit even the right passcode is
+# refused until the lock-out ends, and no failed attempt leaves a session.
+. ../lib.sh
+. ../auth_lib.sh
+load_vnic
+routed_hosts
+sp_vnics 1 2
+sp_apache
+trap 'provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
+ip netns exec client vnicctl link add ss0 --supervisor host --up
+
+# 1,100 more client addresses: 10.1.0.1-10.1.3.250 and 10.1.4.1-100,
+# routed through the router.
+{
+	for x in 0 1 2 3; do for y in $(seq 250); do echo "addr add 10.1.$x.$y/32 dev veth0"; done; done
+	for y in $(seq 100); do echo "addr add 10.1.4.$y/32 dev veth0"; done
+} | ip -n client -batch -
+ip -n router route add 10.1.0.0/16 via 10.0.1.2
+expect_eq "$(ip -n client -4 -o addr show dev veth0 | grep -c ' 10\.1\.')" 1100 "client addresses"
+
+VNIC2_IDS=1000-2999 RATE_LIMIT=$'user_failures = 5\nuser_lockout_secs = 8' \
+	provider_config "bob:bob-pass:vnic2" "carol:carol-pass:vnic2"
+provider_start
+
+# auth_from ADDR USER PASSCODE: one handshake from ADDR; prints the ID.
+auth_from() { auth "$2" "$3" --source "$1" -j | json 'd["id"]'; }
+
+# 1,000 sequential handshakes, one per address.
+: >/tmp/ids.seq
+for x in 0 1 2 3; do
+	for y in $(seq 250); do
+		auth_from "10.1.$x.$y" bob bob-pass >>/tmp/ids.seq || fail "handshake from 10.1.$x.$y failed"
+	done
+done
+expect_eq "$(wc -l </tmp/ids.seq)" 1000 "sequential grants"
+expect_eq "$(sort -u /tmp/ids.seq | wc -l)" 1000 "distinct IDs among 1,000 sequential grants"
+
+# 100 concurrent handshakes.
+for y in $(seq 100); do
+	auth_from "10.1.4.$y" carol carol-pass >"/tmp/ids.c$y" 2>"/tmp/err.c$y" &
+done
+wait
+cat /tmp/ids.c* >/tmp/ids.con
+errors=$(cat /tmp/err.c* | sort | uniq -c)
+expect_eq "$errors" "" "errors among the concurrent handshakes"
+expect_eq "$(wc -l </tmp/ids.con)" 100 "concurrent grants"
+expect_eq "$(sort -u /tmp/ids.seq /tmp/ids.con | wc -l)" 1100 "distinct IDs among all 1,100 grants"
+ids=$(sort -n /tmp/ids.seq /tmp/ids.con | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo >= 1000 && hi <= 2999}')
+expect_eq "$ids" 1 "every ID in vNIC #2's range 1000-2999"
+
+# Every grant is a session in the kernel and a row in the database, with
+# the same client and ID.
+mine=$(paste -d/ <(for x in 0 1 2 3; do for y in $(seq 250); do echo "10.1.$x.$y"; done; done; for y in $(seq 100); do echo "10.1.4.$y"; done) \
+	<(cat /tmp/ids.seq; for y in $(seq 100); do cat "/tmp/ids.c$y"; done) | sed "s|$|/vnic2|" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+expect_eq "$(kernel_sessions)" "$mine" "kernel sessions after 1,100 grants"
+expect_eq "$(db_sessions)" "$mine" "database sessions after 1,100 grants"
+
+# One of them carries a real TCP flow: its ID embedded, curl from its address.
+pick=10.1.2.77
+id=$(grep "^$pick/" <<<"$(tr ' ' '\n' <<<"$mine")" | cut -d/ -f2)
+ip netns exec client vnicctl embed add --dev ss0 --server 10.0.2.1 --port 80 --id "$id"
+expect_eq "$(ip netns exec client curl -sf --max-time 10 --interface "$pick" http://10.0.2.1/)" \
+	"site two (vNIC #2)" "curl from $pick with ID $id"
+
+# 50 wrong passcodes in a row from one address: 5 are judged, then the user
+# is locked out and every further attempt is refused at once.
+before=$(kernel_sessions)
+: >/tmp/wrong
+for _ in $(seq 50); do
+	rc=0; auth bob "wrong" --source 10.0.1.2 >/dev/null 2>>/tmp/wrong || rc=$?
+	[ "$rc" -ne 0 ] || fail "a wrong passcode was accepted"
+done
+expect_eq "$(grep -c 'wrong user or passcode' /tmp/wrong)" 5 "attempts judged before the lock-out"
+expect_eq "$(grep -c 'too many failed attempts' /tmp/wrong)" 45 "attempts throttled"
+expect_eq "$(wc -l </tmp/wrong)" 50 "one sentence per attempt"
+rc=0; err=$(auth bob bob-pass --source 10.0.1.2 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "the right passcode got through the lock-out"
+expect_match "$err" "too many failed attempts" "the right passcode during the lock-out"
+expect_eq "$(kernel_sessions)" "$before" "no session from throttled attempts"
+expect_match "$(cat "$PROV/log")" "too many failed attempts" "throttling logged by the provider"
+# The lock-out ends (8 s here); the right passcode works again.
+sleep 9
+auth_from 10.0.1.2 bob bob-pass >/dev/null || fail "bob after the lock-out ended"

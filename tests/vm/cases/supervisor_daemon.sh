@@ -1,0 +1,88 @@
+# The supervisor daemon (vnicctl supervisor) keeps a session with the real
+# provider: it is granted at start and curl works; renewals keep the ID,
+# also under a running transfer, and keep the session alive past the
+# provider's idle limit; kill -9 and restart loses nothing, and restores a
+# rule removed behind its back; with the provider down the ID stays embedded
+# and the session is renewed once it is back; a session the provider lost is
+# authenticated again.
+. ../lib.sh
+. ../auth_lib.sh
+load_vnic
+routed_hosts
+sp_vnics 1 2
+sp_apache
+trap 'supervisor_cleanup; provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
+ip netns exec client vnicctl link add ss0 --supervisor host --up
+get() { ip netns exec client curl -sf --max-time 10 http://10.0.2.1/; }
+embedded_id() { ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"] if d else None'; }
+
+IDLE_SECS=20 provider_config "bob:bob-pass:vnic2"
+provider_start
+supervisor_config bob bob-pass
+supervisor_start
+
+# Granted at start: an ID of vNIC #2 embedded, the same in the relay.
+wait_lines "$SUP/log" "granted ID" 1 15
+id=$(embedded_id)
+[ "$id" -ge 100 ] && [ "$id" -le 199 ] || fail "embedded ID $id is not in vNIC #2's range"
+expect_eq "$(kernel_sessions)" "10.0.1.2/$id/vnic2" "the provider's session"
+expect_eq "$(get)" "site two (vNIC #2)" "curl through the granted session"
+expect_eq "$(sup_db)" "bob/$id/active/0" "the supervisor's database"
+
+# Renewals keep the ID while a transfer runs (3 MB at 600 kB/s: 5 s, over
+# two renewals or more).
+head -c 3000000 /dev/urandom >/tmp/apache/site2/big
+chmod a+r /tmp/apache/site2/big
+ip netns exec client curl -sf --max-time 30 --limit-rate 600k -o /tmp/big http://10.0.2.1/big || fail "transfer across renewals"
+expect_eq "$(sha256sum </tmp/big)" "$(sha256sum </tmp/apache/site2/big)" "the transfer's bytes"
+wait_lines "$SUP/log" "renewed, ID $id kept" 2 15
+expect_eq "$(embedded_id)" "$id" "ID after renewals"
+expect_eq "$(kernel_sessions)" "10.0.1.2/$id/vnic2" "the provider's session after renewals"
+expect_no_match "$(cat "$SUP/log")" "authenticated again|failed" "nothing but renewals"
+
+# kill -9 and restart: nothing lost, nothing redone.
+supervisor_stop KILL
+expect_eq "$supervisor_rc" 137 "kill -9"
+supervisor_start
+expect_match "$(cat "$SUP/log")" "restored: 1 sessions embedded already, 0 embedded again" "restart in step"
+expect_eq "$(embedded_id)" "$id" "ID after kill -9 and restart"
+expect_eq "$(get)" "site two (vNIC #2)" "curl after the restart"
+# A rule removed behind its back comes back at the next start.
+supervisor_stop KILL
+ip netns exec client vnicctl embed del --dev ss0 --server 10.0.2.1 --port 80
+supervisor_start
+expect_match "$(cat "$SUP/log")" "restored: 0 sessions embedded already, 1 embedded again" "rule restored"
+expect_eq "$(embedded_id)" "$id" "restored ID"
+
+# The provider down: renewals fail, the ID stays embedded and the session
+# keeps working; once the provider is back the session is renewed.
+provider_stop TERM
+n=$(grep -c "renewed, ID $id kept" "$SUP/log")
+wait_lines "$SUP/log" "no answer from the provider.*ID $id stays embedded" 1 20
+expect_match "$(sup_db)" "^bob/$id/retrying/[1-9]" "database while the provider is down"
+expect_eq "$(get)" "site two (vNIC #2)" "curl while the provider is down"
+provider_start
+wait_lines "$SUP/log" "renewed, ID $id kept" $((n + 1)) 20
+expect_eq "$(sup_db)" "bob/$id/active/0" "database once the provider is back"
+
+# A session the provider lost (expired while the supervisor was stopped)
+# is authenticated again when the supervisor comes back.
+supervisor_stop TERM
+expect_eq "$supervisor_rc" 0 "SIGTERM"
+expect_match "$(tail -n 1 "$SUP/log")" "stopping on a signal" "supervisor's last words"
+provider_stop TERM
+IDLE_SECS=2 provider_config "bob:bob-pass:vnic2"
+sleep 3
+provider_start
+expect_match "$(cat "$PROV/log")" "expired the session of user \"bob\"" "the provider expired the session"
+expect_eq "$(kernel_sessions)" "" "no session left in the relay"
+get >/dev/null && fail "curl worked without a session"
+provider_stop TERM
+IDLE_SECS=20 provider_config "bob:bob-pass:vnic2"
+provider_start
+n=$(grep -cE "authenticated again|renewed" "$SUP/log")
+supervisor_start
+wait_lines "$SUP/log" "authenticated again|renewed" $((n + 1)) 15
+new=$(embedded_id)
+expect_eq "$(kernel_sessions)" "10.0.1.2/$new/vnic2" "the new session"
+expect_eq "$(get)" "site two (vNIC #2)" "curl after authenticating again"
