@@ -42,6 +42,10 @@ pub enum Command {
         #[arg(long)]
         config: std::path::PathBuf,
     },
+    /// Print the provider's TOML configuration made from the paper's
+    /// permission.txt and vcs_id.txt and a file of stored passcodes (see
+    /// Documentation/provider.md).
+    ProviderImport(ImportArgs),
     /// Authenticate to a provider and embed the granted ID for the service
     /// on the supervisor.
     Auth(AuthArgs),
@@ -88,6 +92,32 @@ pub struct AuthArgs {
     /// Print each protocol message on stderr as it passes.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// Options of `vnicctl provider-import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// permission.txt: `USER: name` lines, each followed by `VCS number: 1, 2`
+    /// lines.
+    #[arg(long, value_name = "FILE")]
+    pub permission: std::path::PathBuf,
+    /// vcs_id.txt: per line a VCS number and its ID, like `1 eA00`.
+    #[arg(long, value_name = "FILE")]
+    pub vcs_id: std::path::PathBuf,
+    /// Per line a user name and its stored passcode (from vnicctl
+    /// passcode-hash); every user of permission.txt needs one.
+    #[arg(long, value_name = "FILE")]
+    pub passcodes: std::path::PathBuf,
+    /// A service of every vNIC, NAME:PORT; repeat it for more.
+    #[arg(long = "service", value_name = "NAME:PORT", default_value = "http:80",
+          value_parser = crate::provider::legacy::service)]
+    pub services: Vec<crate::provider::config::ServiceEntry>,
+    /// The relay-vNIC the provider programs.
+    #[arg(long, default_value = "relay0")]
+    pub relay: String,
+    /// The provider's data folder (database and secret).
+    #[arg(long, default_value = "/var/lib/vnic")]
+    pub data_dir: String,
 }
 
 /// `vnicctl embed ...`

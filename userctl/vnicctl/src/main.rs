@@ -81,6 +81,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Session(cmd) => session::run(cmd, cli.json),
         Command::Embed(cmd) => embed::run(cmd, cli.json),
         Command::Provider { config } => provider::run(&config),
+        Command::ProviderImport(args) => provider::import(&args),
         Command::Auth(args) => auth::run(&args, cli.json),
         Command::Supervisor { config } => supervisor::run(&config),
         Command::PasscodeHash { test_cost } => passcode::hash(test_cost),

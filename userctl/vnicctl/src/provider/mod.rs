@@ -7,17 +7,20 @@ mod backend;
 pub mod config;
 mod db;
 mod kernel;
+pub mod legacy;
 mod reconcile;
 mod secret;
 mod sessions;
 #[cfg(test)]
 mod testdata;
 
+use crate::cli::ImportArgs;
 use crate::error::CliError;
 use crate::signal;
 use backend::Credentials;
 use config::Config;
 use sessions::Sessions;
+use std::io::Write;
 use std::net::UdpSocket;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -102,6 +105,35 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     }
     log("stopping on a signal; sessions stay in the kernel and the database");
     Ok(())
+}
+
+/// `vnicctl provider-import`: prints the configuration made from the
+/// paper's permission.txt and vcs_id.txt and a passcodes file.
+pub fn import(args: &ImportArgs) -> Result<(), CliError> {
+    let read = |option: &str, path: &Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| CliError::Input(format!("cannot read the {option} file {}: {e}", path.display())))
+    };
+    let texts = [
+        read("--permission", &args.permission)?,
+        read("--vcs-id", &args.vcs_id)?,
+        read("--passcodes", &args.passcodes)?,
+    ];
+    let names = [&args.permission, &args.vcs_id, &args.passcodes].map(|p| p.display().to_string());
+    let source = |k: usize| legacy::Source { name: &names[k], text: &texts[k] };
+    let text = legacy::import(&legacy::Import {
+        permission: source(0),
+        vcs_id: source(1),
+        passcodes: source(2),
+        services: &args.services,
+        relay: &args.relay,
+        data_dir: &args.data_dir,
+    })
+    .map_err(CliError::Input)?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| CliError::Input(format!("cannot write the configuration to stdout: {e}")))
 }
 
 fn is_timeout(e: &std::io::Error) -> bool {
