@@ -10,7 +10,7 @@ use crate::bindings::{
     VNIC_CMD_SESSION_GET, VNIC_CMD_STATS_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EADDRINUSE, EOPNOTSUPP,
 };
 use crate::bindings::{
-    VNIC_A_CIP, VNIC_A_STATS, VNIC_STATS_PAD, VNIC_STATS_RX_BYTES, VNIC_STATS_RX_DROPPED, VNIC_STATS_RX_PACKETS,
+    VNIC_A_CIP, VNIC_A_REPLACE, VNIC_A_STATS, VNIC_STATS_PAD, VNIC_STATS_RX_BYTES, VNIC_STATS_RX_DROPPED, VNIC_STATS_RX_PACKETS,
     VNIC_STATS_TX_BYTES, VNIC_STATS_TX_DROPPED, VNIC_STATS_TX_PACKETS,
 };
 use crate::net::Driver;
@@ -43,6 +43,7 @@ const EMBED_GET: u8 = VNIC_CMD_EMBED_GET as u8;
 const STATS_GET: u8 = VNIC_CMD_STATS_GET as u8;
 const A_STATS: u16 = VNIC_A_STATS as u16;
 const A_CIP: u16 = VNIC_A_CIP as u16;
+const A_REPLACE: u16 = VNIC_A_REPLACE as u16;
 
 impl Family for Control {
     const NAME: &'static CStr = c_str!("vnic");
@@ -57,6 +58,7 @@ impl Family for Control {
         (A_PORT, AttrKind::U16),
         (A_SUPERVISOR, AttrKind::U32),
         (A_CIP, AttrKind::Binary(4)),
+        (A_REPLACE, AttrKind::Flag),
     ];
     const OPS: &'static [OpSpec] = &[
         OpSpec { cmd: SESSION_ADD, dump: false, admin: true },
@@ -322,7 +324,12 @@ fn embed_doit(cmd: u8, req: &mut Request<'_>) -> Result {
             }
             Some((_, Some(id))) => id,
         };
-        rules.add(req.rtnl(), service, id).inspect_err(|e| {
+        let added = if req.attr(A_REPLACE).is_some() {
+            rules.replace(req.rtnl(), service, id).map(drop)
+        } else {
+            rules.add(req.rtnl(), service, id)
+        };
+        added.inspect_err(|e| {
             if *e == EEXIST {
                 ack.message(c_str!("vnic: this service already has an embedding rule"));
             } else if *e == ENOSPC {

@@ -45,6 +45,13 @@ impl EmbedTable {
         self.0.insert(rtnl, service, id)
     }
 
+    /// Sets the rule of `service` to `id` in one step, adding it if
+    /// missing; returns the ID it replaced. `ENOSPC` when adding to a full
+    /// table.
+    pub(crate) fn replace(&self, rtnl: &Rtnl, service: Service, id: u16) -> Result<Option<u16>> {
+        self.0.replace(rtnl, service, id)
+    }
+
     /// Removes a rule, returning its ID; `ENOENT` if there is none.
     pub(crate) fn remove(&self, rtnl: &Rtnl, service: &Service) -> Result<u16> {
         self.0.remove(rtnl, service).ok_or(ENOENT)

@@ -121,6 +121,7 @@ enum {
 	VNIC_A_SUPERVISOR,	/* u32: ifindex of a supervisor (kind vnic-ss) */
 	VNIC_A_STATS,		/* nested: a relay's IFLA_VNIC_RELAY_*, a supervisor's IFLA_VNIC_SS_*, or a vNIC's VNIC_STATS_* */
 	VNIC_A_CIP,		/* binary, 4 bytes: the client's pseudo address on a VNIC_MODE_CIP vNIC */
+	VNIC_A_REPLACE,		/* flag: EMBED_ADD replaces the service's rule in one step */
 	__VNIC_A_MAX,
 };
 

@@ -24,6 +24,8 @@ pub(crate) enum AttrKind {
     U32,
     /// Bytes, at most this many.
     Binary(u16),
+    /// Present or absent, no payload.
+    Flag,
 }
 
 /// Builds a netlink policy with `max + 1` entries from `spec`; strict from
@@ -43,6 +45,7 @@ pub(super) fn build_policy(max: u16, spec: &[(u16, AttrKind)]) -> Result<KVec<bi
                 slot.type_ = bindings::NLA_BINARY as u8;
                 slot.len = len;
             }
+            AttrKind::Flag => slot.type_ = bindings::NLA_FLAG as u8,
         }
     }
     if let Some(first) = policy.first_mut() {

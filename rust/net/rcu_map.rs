@@ -141,6 +141,41 @@ impl<K: MapKey, V: Copy + Send + Sync + 'static> RcuMap<K, V> {
         Ok(())
     }
 
+    /// Sets `key` to `value` in one step, returning the value it replaced
+    /// (`None`: it was added). A reader sees the old entry or the new one,
+    /// never neither. `ENOSPC` when adding to a full map.
+    pub(crate) fn replace(&self, rtnl: &Rtnl, key: K, value: V) -> Result<Option<V>> {
+        let mut link = self.bucket(&key);
+        loop {
+            let p = link.load(Relaxed);
+            // SAFETY: writers are serialised by RTNL; nodes in the chain are
+            // live.
+            let Some(node) = (unsafe { p.as_ref() }) else {
+                return self.insert(rtnl, key, value).map(|()| None);
+            };
+            if node.key == key {
+                let new = KBox::new(
+                    Node {
+                        rcu: bindings::callback_head::default(),
+                        next: AtomicPtr::new(node.next.load(Relaxed)),
+                        key,
+                        value,
+                    },
+                    GFP_KERNEL,
+                )?;
+                let old = node.value;
+                // Publish the new node in the old one's place (release
+                // store): readers find one of the two.
+                link.store(KBox::into_raw(new), Release);
+                // SAFETY: the old node is unlinked; `free_node` frees it once
+                // every reader that might hold it has left its section.
+                unsafe { bindings::call_rcu(p.cast(), Some(free_node::<K, V>)) };
+                return Ok(Some(old));
+            }
+            link = &node.next;
+        }
+    }
+
     /// Removes `key`, returning its value; the entry is freed after the
     /// readers that may still see it are done.
     pub(crate) fn remove(&self, _rtnl: &Rtnl, key: &K) -> Option<V> {

@@ -4,7 +4,11 @@
 # shellcheck shell=bash
 
 PROV=/tmp/provider
+SUP=/tmp/supervisor
 provider_pid=
+supervisor_pid=
+# Each case starts with no database of an earlier one.
+rm -rf "$PROV" "$SUP"
 
 # provider_config USER:PASSCODE:ALLOW...: $PROV/provider.toml listening on
 # 10.0.2.1, for relay0, vNIC #1 (fixed ID 1) and vNIC #2 (IDs 100-199), both
@@ -135,9 +139,6 @@ udp_replay() {
 		    print(0)
 	PY
 }
-
-SUP=/tmp/supervisor
-supervisor_pid=
 
 # supervisor_config USER PASSCODE: $SUP/supervisor.toml keeping USER's http
 # session with the provider on ss0, renewing every $RENEW_SECS (default 2).

@@ -7,6 +7,15 @@ trap 'echo "FAILED: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" exited $?" >&2'
 fail() { echo "FAILED: $*" >&2; exit 1; }
 # expect_eq ACTUAL EXPECTED WHAT
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+# expect_same_words ACTUAL EXPECTED WHAT: the same space-separated words;
+# on failure, only the first differences are shown.
+expect_same_words() {
+	local diff
+	tr ' ' '\n' <<<"$1" | LC_ALL=C sort >/tmp/words.actual
+	tr ' ' '\n' <<<"$2" | LC_ALL=C sort >/tmp/words.expected
+	diff=$(diff /tmp/words.actual /tmp/words.expected | grep '^[<>]' | head -n 10 | tr '\n' ' ' || true)
+	[ -z "$diff" ] || fail "$3: differences (< actual, > expected): $diff"
+}
 # expect_match TEXT REGEX WHAT
 expect_match() { grep -Eq -- "$2" <<<"$1" || fail "$3: '$1' does not match /$2/"; }
 # expect_no_match TEXT REGEX WHAT

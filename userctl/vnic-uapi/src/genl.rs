@@ -47,6 +47,8 @@ pub const A_SUPERVISOR: u16 = 8;
 pub const A_STATS: u16 = 9;
 /// `VNIC_A_CIP`: 4 bytes, a client's pseudo address on a CIP-mode vNIC.
 pub const A_CIP: u16 = 10;
+/// `VNIC_A_REPLACE`: flag; EMBED_ADD replaces the service's rule in one step.
+pub const A_REPLACE: u16 = 11;
 /// `VNIC_STATS_PAD`.
 pub const STATS_PAD: u16 = 1;
 /// `VNIC_STATS_RX_PACKETS`.
@@ -209,6 +211,14 @@ pub fn rule_attrs(r: &Rule) -> Vec<u8> {
     if let Some(id) = r.id {
         put(&mut a, A_ID, &id.to_ne_bytes());
     }
+    a
+}
+
+/// Attributes of an EMBED_ADD that replaces the service's rule if it has
+/// one (`VNIC_A_REPLACE`).
+pub fn replace_rule_attrs(r: &Rule) -> Vec<u8> {
+    let mut a = rule_attrs(r);
+    put(&mut a, A_REPLACE, &[]);
     a
 }
 

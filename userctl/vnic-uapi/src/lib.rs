@@ -154,6 +154,7 @@ mod header_tests {
         assert_eq!(enum_value_in(6, "VNIC_CMD_STATS_GET"), u16::from(CMD_STATS_GET));
         assert_eq!(enum_value_in(7, "VNIC_A_STATS"), A_STATS);
         assert_eq!(enum_value_in(7, "VNIC_A_CIP"), A_CIP);
+        assert_eq!(enum_value_in(7, "VNIC_A_REPLACE"), A_REPLACE);
         assert_eq!(enum_value_in(8, "VNIC_STATS_PAD"), STATS_PAD);
         assert_eq!(enum_value_in(8, "VNIC_STATS_RX_PACKETS"), STATS_RX_PACKETS);
         assert_eq!(enum_value_in(8, "VNIC_STATS_RX_BYTES"), STATS_RX_BYTES);

@@ -8,6 +8,7 @@ use crate::error::CliError;
 use crate::exchange::{self, After};
 use crate::iface::ifindex;
 use std::net::SocketAddr;
+use std::time::Duration;
 use vnic_auth::{ClientConfig, ClientEvent, Grant};
 
 /// Runs `vnicctl auth`.
@@ -15,9 +16,13 @@ pub fn run(a: &AuthArgs, json: bool) -> Result<(), CliError> {
     let provider = exchange::provider_addr(&a.provider)?;
     let supervisor = ifindex(&a.dev)?;
     let passcode = crate::passcode::read(a.passcode_file.as_deref())?;
-    let config = ClientConfig::new(a.user.clone(), passcode.as_bytes(), a.service.clone());
+    let mut config = ClientConfig::new(a.user.clone(), passcode.as_bytes(), a.service.clone());
+    config.linger = Duration::from_secs_f64(a.linger);
+    let after = if a.linger > 0.0 { After::Linger } else { After::Stop };
+    // The last event tells: a grant, or a failure (also a reset after the
+    // grant, while lingering).
     let mut outcome = None;
-    exchange::run(config, provider, a.source, a.verbose, After::Stop, |e| outcome = Some(e))?;
+    exchange::run(config, provider, a.source, a.verbose, after, |e| outcome = Some(e))?;
     let grant = match outcome {
         Some(ClientEvent::Granted(g)) => g,
         Some(ClientEvent::Failed(e)) => return Err(CliError::Input(exchange::failure(&e))),

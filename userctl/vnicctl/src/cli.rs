@@ -85,6 +85,11 @@ pub struct AuthArgs {
     /// first line of stdin).
     #[arg(long)]
     pub passcode_file: Option<std::path::PathBuf>,
+    /// Seconds to stay after the grant, answering the provider in case it
+    /// did not get the Auth-REP (it asks again after 1 s); the command fails
+    /// if the provider resets the session meanwhile. 0 returns at once.
+    #[arg(long, default_value_t = 1.5, value_parser = linger_secs)]
+    pub linger: f64,
     /// Send from this local address (the client the session is for), like
     /// `ping -I`; default: the address the route to the provider picks.
     #[arg(long)]
@@ -120,6 +125,14 @@ pub struct ImportArgs {
     pub data_dir: String,
 }
 
+/// A linger time: 0 to 60 seconds.
+fn linger_secs(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=60.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{text}' is not a number of seconds from 0 to 60")),
+    }
+}
+
 /// `vnicctl embed ...`
 #[derive(Subcommand, Debug)]
 pub enum EmbedCommand {
@@ -138,6 +151,9 @@ pub enum EmbedCommand {
         /// The ID, 1..65535.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
         id: u16,
+        /// Replace the service's rule if it has one, in one step.
+        #[arg(long)]
+        replace: bool,
     },
     /// Remove a rule.
     Del {

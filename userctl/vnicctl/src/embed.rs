@@ -5,12 +5,17 @@ use crate::error::CliError;
 use crate::genl::Genl;
 use crate::iface::{ifindex, ifname};
 use std::net::SocketAddr;
-use vnic_uapi::genl::{parse_rule, rule_attrs, supervisor_filter, Rule, CMD_EMBED_ADD, CMD_EMBED_DEL, CMD_EMBED_GET, NLM_F_DUMP};
+use vnic_uapi::genl::{
+    parse_rule, replace_rule_attrs, rule_attrs, supervisor_filter, Rule, CMD_EMBED_ADD, CMD_EMBED_DEL, CMD_EMBED_GET, NLM_F_DUMP,
+};
 
 /// Runs one `vnicctl embed` command.
 pub fn run(cmd: EmbedCommand, json: bool) -> Result<(), CliError> {
     match cmd {
-        EmbedCommand::Add { dev, server, port, id } => {
+        EmbedCommand::Add { dev, server, port, id, replace: true } => {
+            replace(ifindex(&dev)?, &dev, SocketAddr::new(server, port), id)
+        }
+        EmbedCommand::Add { dev, server, port, id, replace: false } => {
             let r = Rule { supervisor: ifindex(&dev)?, server, port, id: Some(id) };
             let what = format!("adding the rule for {} with ID {id} on {dev}", service(&r));
             Genl::open()?.request(&what, CMD_EMBED_ADD, 0, &rule_attrs(&r)).map(drop)
@@ -25,14 +30,12 @@ pub fn run(cmd: EmbedCommand, json: bool) -> Result<(), CliError> {
 }
 
 /// Embeds `id` for `service` on supervisor `supervisor` (named `dev`),
-/// replacing an earlier rule for the same service.
+/// replacing an earlier rule for the same service in one step: segments
+/// carry the old ID or the new one, never none.
 pub fn replace(supervisor: u32, dev: &str, service: SocketAddr, id: u16) -> Result<(), CliError> {
-    let mut genl = Genl::open()?;
-    let old = Rule { supervisor, server: service.ip(), port: service.port(), id: None };
-    let _ = genl.request("deleting the earlier rule", CMD_EMBED_DEL, 0, &rule_attrs(&old));
-    let rule = Rule { id: Some(id), ..old };
-    let what = format!("adding the rule for {service} with ID {id} on {dev}");
-    genl.request(&what, CMD_EMBED_ADD, 0, &rule_attrs(&rule)).map(drop)
+    let rule = Rule { supervisor, server: service.ip(), port: service.port(), id: Some(id) };
+    let what = format!("embedding ID {id} for {service} on {dev}");
+    Genl::open()?.request(&what, CMD_EMBED_ADD, 0, &replace_rule_attrs(&rule)).map(drop)
 }
 
 /// Removes the rule for `service` on `supervisor`; a missing rule is fine.

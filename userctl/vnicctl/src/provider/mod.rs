@@ -11,6 +11,7 @@ pub mod legacy;
 mod reconcile;
 mod secret;
 mod sessions;
+mod socket;
 #[cfg(test)]
 mod testdata;
 
@@ -30,6 +31,9 @@ use vnic_auth::{OsRandom, Server, ServerConfig, ServerEvent};
 /// sleeps before noticing a signal.
 const TICK: Duration = Duration::from_millis(500);
 const EXPIRE_EVERY: Duration = Duration::from_secs(1);
+/// The socket's receive buffer: room for a burst of a few thousand
+/// handshakes while the daemon writes grants to the kernel and database.
+const RECEIVE_BUFFER: usize = 4 << 20;
 
 /// One line on stderr (journald adds the time).
 pub fn log(line: &str) {
@@ -60,6 +64,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     }
     let mut server = Server::new(server_config, Box::new(OsRandom));
     let sock = UdpSocket::bind(config.listen).map_err(io(format!("cannot listen on UDP {}", config.listen)))?;
+    socket::grow_receive_buffer(&sock, RECEIVE_BUFFER);
     signal::install().map_err(io("cannot install signal handlers".into()))?;
     log(&format!(
         "listening on UDP {} for relay {} ({} vNICs, {} users, database {})",
