@@ -49,11 +49,11 @@ provider_config() {
 }
 
 # provider_start: the daemon in the background (log in $PROV/log), returning
-# once it listens.
+# once it listens. $PROVIDER_NICE sets its nice value (default 0).
 provider_start() {
 	local before
 	before=$(grep -c "listening on UDP" "$PROV/log" 2>/dev/null || true)
-	ip netns exec sp vnicctl provider --config "$PROV/provider.toml" 2>>"$PROV/log" &
+	ip netns exec sp nice -n "${PROVIDER_NICE:-0}" vnicctl provider --config "$PROV/provider.toml" 2>>"$PROV/log" &
 	provider_pid=$!
 	for _ in $(seq 100); do
 		[ "$(grep -c "listening on UDP" "$PROV/log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
