@@ -149,9 +149,12 @@ pub fn parse(text: &str) -> Result<Config, String> {
             if e.user.is_empty() || e.service.is_empty() {
                 return Err(format!("session {}: user and service must not be empty", e.label()));
             }
-            if !seen.insert((e.provider.clone(), e.service.clone(), e.client)) {
+            // The supervisor's rule is per service (server, port), not per
+            // client: two sessions for one service would overwrite each
+            // other's ID.
+            if !seen.insert((e.provider.clone(), e.service.clone())) {
                 return Err(format!(
-                    "session {}: another session asks the same provider for the same service for the same client",
+                    "session {}: another session asks the same provider for the same service; the supervisor embeds one ID per service",
                     e.label()
                 ));
             }
@@ -191,7 +194,7 @@ passcode_file = "/etc/vnic/alice"
 [[session]]
 provider = "sp1"
 user = "bob"
-service = "http"
+service = "ssh"
 passcode_file = "/etc/vnic/bob"
 client = "192.168.10.5"
 "#;
@@ -203,7 +206,7 @@ client = "192.168.10.5"
         assert_eq!(c.database, PathBuf::from("/var/lib/vnic-supervisor/supervisor.db"));
         assert_eq!((c.renew.as_secs(), c.retry.as_secs(), c.retry_max.as_secs()), (60, 5, 300));
         assert_eq!(c.sessions.len(), 2);
-        assert_eq!(c.sessions[1].label(), "bob@sp1/http for 192.168.10.5");
+        assert_eq!(c.sessions[1].label(), "bob@sp1/ssh for 192.168.10.5");
     }
 
     #[test]
@@ -213,7 +216,7 @@ client = "192.168.10.5"
             (SAMPLE.replace("provider = \"sp1\"\nuser = \"alice\"", "provider = \"sp2\"\nuser = \"alice\""), "session alice@sp2/http: no [[provider]] is named 'sp2'"),
             (SAMPLE.replace("renew_secs = 60", "renew_secs = 0"), "renew_secs must be at least 1"),
             (SAMPLE.replace("dev = \"ss0\"", "dev = \"a name far too long\""), "dev: "),
-            (SAMPLE.replace("\nclient = \"192.168.10.5\"", ""), "another session asks the same provider"),
+            (SAMPLE.replace("service = \"ssh\"", "service = \"http\""), "another session asks the same provider for the same service"),
             (SAMPLE.replace("renew_secs", "renew_seconds"), "unknown field `renew_seconds`"),
         ];
         for (text, want) in cases {
