@@ -202,9 +202,13 @@ impl Daemon {
             Report::Done(i, error) => {
                 let slot = &mut self.slots[i];
                 slot.busy = false;
-                if !slot.heard {
-                    let why = error.unwrap_or_else(|| "the exchange ended without an answer".into());
-                    self.failed(i, &why);
+                match (slot.heard, error) {
+                    (false, error) => {
+                        let why = error.unwrap_or_else(|| "the exchange ended without an answer".into());
+                        self.failed(i, &why);
+                    }
+                    (true, Some(e)) => log(&format!("{}: the exchange ended early after its answer: {e}", slot.entry.label())),
+                    (true, None) => {}
                 }
             }
         }
