@@ -193,8 +193,8 @@ supervisor_cleanup() { [ -z "$supervisor_pid" ] || kill -9 "$supervisor_pid" 2>/
 
 # wait_lines FILE REGEX N SECONDS: until FILE has N lines matching REGEX.
 wait_lines() {
-	local i
-	for i in $(seq $(($4 * 10))); do
+	local end=$((SECONDS + $4))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ "$(grep -cE -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ] && return 0
 		sleep 0.1
 	done
