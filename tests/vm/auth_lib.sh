@@ -210,3 +210,17 @@ sup_db() {
 		print(" ".join("%s/%s/%s/%s" % r for r in rows))
 	PY
 }
+
+# auth_topology: the authentication cases' setting: client -- router -- SP
+# with relay0, vNIC #1 and #2 and Apache on the SP, supervisor ss0 (host
+# mode) on the client; daemons and Apache stopped on exit. get: curl of
+# http://10.0.2.1/ from the client.
+auth_topology() {
+	load_vnic
+	routed_hosts
+	sp_vnics 1 2
+	sp_apache
+	trap 'supervisor_cleanup; provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
+	ip netns exec client vnicctl link add ss0 --supervisor host --up
+}
+get() { ip netns exec client curl -sf --max-time 10 http://10.0.2.1/; }

@@ -6,13 +6,7 @@
 # restarted provider puts the kernel back in step with its database.
 . ../lib.sh
 . ../auth_lib.sh
-load_vnic
-routed_hosts
-sp_vnics 1 2
-sp_apache
-trap 'provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
-ip netns exec client vnicctl link add ss0 --supervisor host --up
-get() { ip netns exec client curl -sf --max-time 10 http://10.0.2.1/; }
+auth_topology
 
 provider_config "alice:alice pass:vnic1" "bob:bob-pass:vnic2" "carol:carol-pass:vnic1"
 provider_start

@@ -6,12 +6,7 @@
 # refused until the lock-out ends, and no failed attempt leaves a session.
 . ../lib.sh
 . ../auth_lib.sh
-load_vnic
-routed_hosts
-sp_vnics 1 2
-sp_apache
-trap 'provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
-ip netns exec client vnicctl link add ss0 --supervisor host --up
+auth_topology
 
 # 1,100 more client addresses: 10.1.0.1-10.1.3.250 and 10.1.4.1-100,
 # routed through the router.

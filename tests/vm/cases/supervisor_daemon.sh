@@ -7,13 +7,7 @@
 # authenticated again.
 . ../lib.sh
 . ../auth_lib.sh
-load_vnic
-routed_hosts
-sp_vnics 1 2
-sp_apache
-trap 'supervisor_cleanup; provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
-ip netns exec client vnicctl link add ss0 --supervisor host --up
-get() { ip netns exec client curl -sf --max-time 10 http://10.0.2.1/; }
+auth_topology
 embedded_id() { ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"] if d else None'; }
 
 IDLE_SECS=20 provider_config "bob:bob-pass:vnic2"

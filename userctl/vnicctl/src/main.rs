@@ -16,6 +16,7 @@ mod provider;
 mod session;
 mod signal;
 mod stats;
+mod store;
 mod supervisor;
 mod parse;
 mod rtnl;

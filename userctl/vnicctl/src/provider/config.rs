@@ -194,9 +194,7 @@ struct RawUser {
 
 /// Reads and checks the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Input(format!("cannot read the configuration {}: {e}", path.display())))?;
-    parse(&text).map_err(|e| CliError::Input(format!("configuration {}: {e}", path.display())))
+    crate::store::load_config(path, parse)
 }
 
 /// Parses and checks configuration text; the error is one sentence.

@@ -4,6 +4,7 @@
 
 use super::config::Config;
 use crate::error::CliError;
+use crate::store::{self, db_error};
 use rusqlite::{params, Connection};
 use std::net::IpAddr;
 use std::path::Path;
@@ -86,10 +87,6 @@ pub struct Db {
     conn: Connection,
 }
 
-fn db_error(what: &str) -> impl Fn(rusqlite::Error) -> CliError + '_ {
-    move |e| CliError::Input(format!("database: {what} failed: {e}"))
-}
-
 fn client_text(c: Option<IpAddr>) -> String {
     c.map_or_else(String::new, |a| a.to_string())
 }
@@ -97,20 +94,13 @@ fn client_text(c: Option<IpAddr>) -> String {
 impl Db {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Db, CliError> {
-        let conn = Connection::open(path)
-            .map_err(|e| CliError::Input(format!("cannot open the database {}: {e}", path.display())))?;
-        Db::init(conn)
+        Ok(Db { conn: store::open_db(path, SCHEMA)? })
     }
 
     /// A database in memory (tests).
     #[cfg(test)]
     pub fn memory() -> Result<Db, CliError> {
-        Db::init(Connection::open_in_memory().map_err(db_error("opening"))?)
-    }
-
-    fn init(conn: Connection) -> Result<Db, CliError> {
-        conn.execute_batch(SCHEMA).map_err(db_error("creating the tables"))?;
-        Ok(Db { conn })
+        Ok(Db { conn: store::memory_db(SCHEMA)? })
     }
 
     /// Replaces the `providers` table with the configuration's.
