@@ -16,7 +16,7 @@ use crate::bindings::{
 use crate::net::Driver;
 use crate::embed::Service;
 use crate::supervisor::Supervisor;
-use crate::net::{errno, Attr, AttrKind, Device, Dump, ExtAck, Family, GenlMsg, OpSpec, Request, Rtnl};
+use crate::net::{errno, Attr, AttrKind, Device, Dump, ExtAck, Family, GenlMsg, Net, OpSpec, Request, Rtnl};
 use crate::relay::Relay;
 use crate::session::{Session, SessionKey};
 use crate::vnic::Vnic;
@@ -63,11 +63,11 @@ impl Family for Control {
     const OPS: &'static [OpSpec] = &[
         OpSpec { cmd: SESSION_ADD, dump: false, admin: true },
         OpSpec { cmd: SESSION_DEL, dump: false, admin: true },
-        OpSpec { cmd: SESSION_GET, dump: true, admin: false },
+        OpSpec { cmd: SESSION_GET, dump: true, admin: true },
         OpSpec { cmd: EMBED_ADD, dump: false, admin: true },
         OpSpec { cmd: EMBED_DEL, dump: false, admin: true },
-        OpSpec { cmd: EMBED_GET, dump: true, admin: false },
-        OpSpec { cmd: STATS_GET, dump: true, admin: false },
+        OpSpec { cmd: EMBED_GET, dump: true, admin: true },
+        OpSpec { cmd: STATS_GET, dump: true, admin: true },
     ];
     const MCGRP: &'static CStr = c_str!("events");
 
@@ -165,7 +165,7 @@ fn dump_each<K, V>(
 /// ifindex that names no such device.
 fn named<'a, T: Driver>(
     rtnl: &'a Rtnl,
-    net: *mut crate::bindings::net,
+    net: Net,
     attr: Option<Attr<'_>>,
     ack: &mut ExtAck,
     missing: &'static CStr,
@@ -181,7 +181,7 @@ fn named<'a, T: Driver>(
     })
 }
 
-fn relay<'a>(rtnl: &'a Rtnl, net: *mut crate::bindings::net, attr: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<&'a Device<Relay>> {
+fn relay<'a>(rtnl: &'a Rtnl, net: Net, attr: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<&'a Device<Relay>> {
     named(
         rtnl,
         net,
@@ -192,7 +192,7 @@ fn relay<'a>(rtnl: &'a Rtnl, net: *mut crate::bindings::net, attr: Option<Attr<'
     )
 }
 
-fn vnic<'a>(rtnl: &'a Rtnl, net: *mut crate::bindings::net, attr: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<&'a Device<Vnic>> {
+fn vnic<'a>(rtnl: &'a Rtnl, net: Net, attr: Option<Attr<'_>>, ack: &mut ExtAck) -> Result<&'a Device<Vnic>> {
     named(
         rtnl,
         net,
@@ -286,7 +286,7 @@ fn client_pseudo(vnic: &Device<Vnic>, cip: Option<Attr<'_>>, key: &SessionKey, a
 /// (until that relay is gone).
 fn bind_relay(
     rtnl: &Rtnl,
-    net: *mut crate::bindings::net,
+    net: Net,
     vnic: &Device<Vnic>,
     relay: &Device<Relay>,
     ack: &mut ExtAck,
@@ -358,7 +358,7 @@ fn embed_dumpit(dump: &mut Dump<'_>) -> Result {
 
 fn supervisor<'a>(
     rtnl: &'a Rtnl,
-    net: *mut crate::bindings::net,
+    net: Net,
     attr: Option<Attr<'_>>,
     ack: &mut ExtAck,
 ) -> Result<&'a Device<Supervisor>> {

@@ -17,7 +17,7 @@ int vnic_nla_put_u64(struct sk_buff *skb, int attrtype, u64 value, int padattr) 
 void vnic_dev_hold(struct net_device *dev) { dev_hold(dev); }
 void vnic_dev_put(struct net_device *dev) { dev_put(dev); }
 struct net *vnic_dev_net(const struct net_device *dev) { return dev_net(dev); }
-bool vnic_dev_unregistering(const struct net_device *dev) { return dev->reg_state == NETREG_UNREGISTERING; }
+bool vnic_dev_registered(const struct net_device *dev) { return READ_ONCE(dev->reg_state) == NETREG_REGISTERED; }
 void *vnic_rx_handler_data(const struct net_device *dev) { return rcu_dereference(dev->rx_handler_data); }
 void *vnic_rx_handler(const struct net_device *dev) { return rtnl_dereference(dev->rx_handler); }
 struct net_device *vnic_notifier_info_to_dev(void *info) { return netdev_notifier_info_to_dev(info); }
@@ -50,3 +50,5 @@ bool vnic_is_err(const void *ptr) { return IS_ERR(ptr); }
 void vnic_skb_dst_drop(struct sk_buff *skb) { skb_dst_drop(skb); }
 void vnic_skb_dst_set_rt(struct sk_buff *skb, struct rtable *rt) { skb_dst_set(skb, &rt->dst); }
 void vnic_ipcb_clear(struct sk_buff *skb) { memset(IPCB(skb), 0, sizeof(*IPCB(skb))); }
+bool vnic_skb_for_other_host(const struct sk_buff *skb) { return skb->pkt_type == PACKET_OTHERHOST; }
+void vnic_nf_reset_ct(struct sk_buff *skb) { nf_reset_ct(skb); }

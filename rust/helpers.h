@@ -32,7 +32,7 @@ int vnic_nla_put_u64(struct sk_buff *skb, int attrtype, u64 value, int padattr);
 void vnic_dev_hold(struct net_device *dev);
 void vnic_dev_put(struct net_device *dev);
 struct net *vnic_dev_net(const struct net_device *dev);
-bool vnic_dev_unregistering(const struct net_device *dev);
+bool vnic_dev_registered(const struct net_device *dev);
 void *vnic_rx_handler_data(const struct net_device *dev);
 void *vnic_rx_handler(const struct net_device *dev);
 struct net_device *vnic_notifier_info_to_dev(void *info);
@@ -65,5 +65,7 @@ bool vnic_is_err(const void *ptr);
 void vnic_skb_dst_drop(struct sk_buff *skb);
 void vnic_skb_dst_set_rt(struct sk_buff *skb, struct rtable *rt);
 void vnic_ipcb_clear(struct sk_buff *skb);
+bool vnic_skb_for_other_host(const struct sk_buff *skb);
+void vnic_nf_reset_ct(struct sk_buff *skb);
 
 #endif /* VNIC_HELPERS_H */

@@ -19,7 +19,7 @@ mod route;
 mod rx;
 mod skb;
 
-pub(crate) use device::{Device, Features, Setup};
+pub(crate) use device::{Device, Features, Net, Setup};
 pub(crate) use driver::Driver;
 pub(crate) use edit::SkbMut;
 pub(crate) use nf::{HookPoint, NfDriver, NfHooks, Verdict};

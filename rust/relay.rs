@@ -28,10 +28,12 @@ use crate::bindings::{
 };
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
 use crate::net::{HookPoint, LowerDev, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut, Verdict};
+use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Parse, RxVerdict, MAX_PULLS};
+use crate::net::Net;
 use crate::segment::{parse_pulled, segment_of};
-use crate::session::{Lookup, Session, SessionKey, SessionTable};
+use crate::session::{Session, SessionKey, SessionTable};
 use crate::vnic::Vnic;
-use crate::wire::{arp_request_target, classify, ipv4_dst, Addr, Class, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
+use crate::wire::{Addr, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
@@ -75,6 +77,20 @@ pub(crate) struct CipReply {
 }
 
 impl RelayState {
+    /// Who owns local address `a`: a vNIC (a pseudo address), the pNIC, or
+    /// neither (another device, another host).
+    fn dest_of(&self, rcu: &RcuRead, net: Net, a: Addr) -> Dest {
+        let owner = match a {
+            Addr::V4(a) => net.ipv4_owner(rcu, a),
+            Addr::V6(a) => net.ipv6_owner(rcu, a),
+        };
+        match owner {
+            Some(o) if o.as_kind::<Vnic>().is_some() => Dest::Pseudo,
+            Some(o) if o.is(&self.lower) => Dest::Pnic,
+            _ => Dest::Other,
+        }
+    }
+
     /// The client behind pseudo address `cip` of CIP-mode vNIC `vnic`, the
     /// ID its replies carry and the pNIC address they come from; counted as
     /// a reply.
@@ -97,6 +113,7 @@ impl Driver for Relay {
 
     fn setup(dev: &mut Setup) {
         dev.set_receive_only();
+        dev.set_netns_immutable();
     }
 
     fn newlink(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result<RelayState> {
@@ -137,40 +154,41 @@ impl Driver for Relay {
 
     fn rx(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) -> RxResult {
         let proto = skb.protocol();
-        if proto == ETH_P_ARP {
-            return guard_pseudo(dev, skb, rcu, arp_request_target);
-        }
-        let need = |c: &Class| if let Class::NeedBytes(n) = c { Some(*n) } else { None };
-        let Some(class) = parse_pulled(&mut skb.as_mut(), |h, total| classify(proto, h, total), need) else {
+        if !matches!(proto, ETH_P_IP | ETH_P_IPV6 | ETH_P_ARP) {
             return RxResult::Pass(skb);
+        }
+        let need = |p: &Parse| if let Parse::Need(n) = p { Some(*n) } else { None };
+        let frame = match parse_pulled(&mut skb.as_mut(), MAX_PULLS, |h, total| parse_frame(proto, h, total), need) {
+            Some(Parse::Done(f)) => Some(f),
+            // Memory short (or a parser bug): unreadable, so fail closed.
+            Some(Parse::Need(_)) | None => None,
         };
         let state = dev.private();
+        let net = dev.net();
+        let dest = frame.as_ref().map_or(Dest::Other, |f| {
+            f.guarded().into_iter().flatten().fold(Dest::Other, |d, a| d.worst(state.dest_of(rcu, net, a)))
+        });
+        let lookup = |client, id| state.sessions.lookup(rcu, &SessionKey { client, id });
         let c = &state.counters;
-        let reason = match class {
-            Class::Tagged(t) => {
+        let reason = match rx_verdict(frame.as_ref(), dest, !skb.for_other_host(), lookup) {
+            RxVerdict::Pass => return RxResult::Pass(skb),
+            RxVerdict::Deliver { session, tagged } => {
                 c.tagged.fetch_add(1, Relaxed);
-                match state.sessions.lookup(rcu, &SessionKey { client: t.client, id: t.id }) {
-                    Lookup::Granted(s) => {
-                        c.granted.fetch_add(1, Relaxed);
-                        return deliver(dev, skb, &t, s, rcu);
-                    }
-                    Lookup::NotGranted => &c.not_granted,
-                    Lookup::Unknown => &c.unknown_id,
-                }
+                c.granted.fetch_add(1, Relaxed);
+                return deliver(dev, skb, &tagged, session, rcu);
             }
-            Class::Urgent { urg_ptr, client } => {
-                match state.sessions.lookup(rcu, &SessionKey { client, id: urg_ptr }) {
-                    Lookup::Granted(_) => &c.urg_set,
-                    _ => return RxResult::Pass(skb),
-                }
-            }
-            Class::Malformed => &c.malformed,
-            Class::Pass | Class::NeedBytes(_) if proto == ETH_P_IP => {
-                return guard_pseudo(dev, skb, rcu, ipv4_dst);
-            }
-            Class::Pass | Class::NeedBytes(_) => return RxResult::Pass(skb),
+            RxVerdict::Drop(reason) => reason,
         };
-        drop_counted(dev, skb, reason)
+        let counter = match reason {
+            DropReason::UnknownId | DropReason::NotGranted => {
+                c.tagged.fetch_add(1, Relaxed);
+                if reason == DropReason::UnknownId { &c.unknown_id } else { &c.not_granted }
+            }
+            DropReason::UrgSet => &c.urg_set,
+            DropReason::Malformed => &c.malformed,
+            DropReason::ToPseudo => &c.to_pseudo,
+        };
+        drop_counted(dev, skb, counter)
     }
 
     fn start_xmit(dev: &Device<Self>, skb: SkBuff, _rcu: &RcuRead) {
@@ -323,23 +341,6 @@ fn deliver_v6(
     edit.set_ipv6_dst(pseudo);
     edit.set_urg_ptr(0);
     true
-}
-
-/// Drops frames from the pNIC aimed at a pseudo address (the IPv4 or ARP
-/// target that `target` reads): vNICs are reachable only through an ID.
-fn guard_pseudo(
-    dev: &Device<Relay>,
-    mut skb: SkBuff,
-    rcu: &RcuRead,
-    target: fn(&[u8]) -> Option<[u8; 4]>,
-) -> RxResult {
-    let addr = skb.head(28.min(skb.len() as usize)).and_then(target);
-    match addr {
-        Some(a) if Device::<Vnic>::by_ipv4_rcu(rcu, dev.net(), a).is_some() => {
-            drop_counted(dev, skb, &dev.private().counters.to_pseudo)
-        }
-        _ => RxResult::Pass(skb),
-    }
 }
 
 /// Drops `skb`, counting it under `reason` and as a receive drop.

@@ -4,6 +4,7 @@
 //! vNIC its segments go to. Lookups are RCU and O(1); writers hold RTNL.
 
 use crate::net::{MapKey, RcuMap, RcuRead, Rtnl};
+use crate::ingress::Grant;
 use crate::wire::{session_hash, Addr};
 use core::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use kernel::prelude::*;
@@ -78,16 +79,6 @@ pub(crate) struct CipOwner {
     pub(crate) id: u16,
 }
 
-/// Outcome of looking up a segment's (client, ID).
-pub(crate) enum Lookup {
-    /// A session exists.
-    Granted(Session),
-    /// The ID is registered, but not for this client.
-    NotGranted,
-    /// Nobody holds this ID.
-    Unknown,
-}
-
 /// The sessions of one relay.
 pub(crate) struct SessionTable {
     map: RcuMap<SessionKey, Session>,
@@ -115,11 +106,11 @@ impl SessionTable {
     }
 
     /// Looks up a segment's client and ID (fast path).
-    pub(crate) fn lookup(&self, rcu: &RcuRead, key: &SessionKey) -> Lookup {
+    pub(crate) fn lookup(&self, rcu: &RcuRead, key: &SessionKey) -> Grant<Session> {
         match self.map.get(rcu, key) {
-            Some(s) => Lookup::Granted(s),
-            None if self.id_users[usize::from(key.id)].load(Relaxed) > 0 => Lookup::NotGranted,
-            None => Lookup::Unknown,
+            Some(s) => Grant::Granted(s),
+            None if self.id_users[usize::from(key.id)].load(Relaxed) > 0 => Grant::NotGranted,
+            None => Grant::Unknown,
         }
     }
 
@@ -172,6 +163,22 @@ impl SessionTable {
         }
         self.id_users[usize::from(key.id)].fetch_sub(1, Relaxed);
         Ok(s)
+    }
+
+    /// Removes every session of vNIC `vnic` (it is going away: a device made
+    /// later with its ifindex must not inherit them); returns how many.
+    pub(crate) fn purge_vnic(&self, rtnl: &Rtnl, vnic: i32) -> usize {
+        let ids = &self.id_users;
+        let n = self.map.retain(rtnl, |key, s| {
+            let keep = s.vnic != vnic;
+            if !keep {
+                ids[usize::from(key.id)].fetch_sub(1, Relaxed);
+            }
+            keep
+        });
+        self.replies.retain(rtnl, |key, _| key.vnic != vnic);
+        self.cips.retain(rtnl, |key, _| key.vnic != vnic);
+        n
     }
 
     /// Number of sessions.

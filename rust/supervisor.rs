@@ -64,6 +64,8 @@ impl Driver for Supervisor {
 
     fn setup(dev: &mut Setup) {
         dev.set_receive_only();
+        // Its hooks belong to its namespace.
+        dev.set_netns_immutable();
     }
 
     fn validate(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result {

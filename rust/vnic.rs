@@ -16,7 +16,7 @@
 
 use crate::bindings::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, LinkAttrs};
-use crate::net::{LinkInfoMsg, RcuRead, Setup, SkBuff};
+use crate::net::{LinkInfoMsg, RcuRead, Rtnl, Setup, SkBuff};
 use crate::relay::Relay;
 use crate::segment::segment_of;
 use crate::wire::{Addr, ETH_P_IP};
@@ -60,6 +60,8 @@ impl Driver for Vnic {
         // Pseudo addresses are never resolved on a wire: the relay delivers
         // to the vNIC, and replies leave by the pNIC's neighbours.
         dev.set_noarp();
+        // Its relay delivers within one namespace, by reference to it.
+        dev.set_netns_immutable();
     }
 
     fn validate(attrs: &LinkAttrs<'_>, extack: &mut ExtAck) -> Result {
@@ -89,6 +91,15 @@ impl Driver for Vnic {
         let id = attrs.data(IFLA_VNIC_ID).and_then(|a| a.u16()).filter(|&id| id != 0);
         let cip_mode = attrs.data(IFLA_VNIC_MODE).and_then(|a| a.u32()) == Some(VNIC_MODE_CIP);
         Ok(VnicState { id, cip_mode, relay: AtomicI32::new(0) })
+    }
+
+    /// The vNIC goes: its sessions go with it, so that a device made later
+    /// with its ifindex inherits no grant.
+    fn uninit(dev: &Device<Self>, rtnl: &Rtnl) {
+        let relay = dev.private().relay.load(Relaxed);
+        if let Some(r) = u32::try_from(relay).ok().and_then(|r| Device::<Relay>::find(rtnl, dev.net(), r)) {
+            r.private().sessions.purge_vnic(rtnl, dev.ifindex());
+        }
     }
 
     fn start_xmit(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) {

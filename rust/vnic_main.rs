@@ -13,6 +13,7 @@ use kernel::prelude::*;
 mod bindings;
 mod control;
 mod embed;
+mod ingress;
 mod net;
 mod relay;
 mod segment;

@@ -55,7 +55,8 @@ pub(crate) fn session_hash(client: &Addr, id: u16, seed: u32) -> u32 {
     h ^ (h >> 16)
 }
 
-/// Where the fields of an ID-carrying TCP segment are, from the network header.
+/// Where the fields of an ID-carrying TCP segment are, from the network
+/// header (see `ingress.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tagged {
     /// The ID (urgent pointer, host order).
@@ -68,29 +69,6 @@ pub(crate) struct Tagged {
     pub(crate) tcp_offset: usize,
 }
 
-/// What the relay does with a frame, decided from its network-layer bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Class {
-    /// Not overlay traffic (not TCP, no ID, a later fragment, ...): leave it
-    /// to the host stack untouched.
-    Pass,
-    /// The decision needs this many linear bytes from the network header.
-    NeedBytes(usize),
-    /// A TCP segment carrying an ID.
-    Tagged(Tagged),
-    /// A TCP segment with URG set and a non-zero urgent pointer (`urg_ptr`):
-    /// real urgent data, or an ID on a segment that must not carry one.
-    Urgent {
-        /// The urgent pointer.
-        urg_ptr: u16,
-        /// Source address.
-        client: Addr,
-    },
-    /// A TCP segment with a non-zero urgent pointer whose headers do not
-    /// hold together (bad data offset, truncated): drop and count.
-    Malformed,
-}
-
 /// IPv4 EtherType.
 pub(crate) const ETH_P_IP: u16 = 0x0800;
 /// IPv6 EtherType.
@@ -98,23 +76,6 @@ pub(crate) const ETH_P_IPV6: u16 = 0x86dd;
 /// ARP EtherType.
 pub(crate) const ETH_P_ARP: u16 = 0x0806;
 
-/// The target IPv4 address of an Ethernet/IPv4 ARP request in `l3`; `None`
-/// for replies, other hardware or protocol types, or short packets.
-pub(crate) fn arp_request_target(l3: &[u8]) -> Option<[u8; 4]> {
-    // htype 1 (Ethernet), ptype 0x0800, hlen 6, plen 4, oper 1 (request).
-    if l3.len() < 28 || l3[..8] != [0, 1, 8, 0, 6, 4, 0, 1] {
-        return None;
-    }
-    Some([l3[24], l3[25], l3[26], l3[27]])
-}
-
-/// The IPv4 destination address in `l3`, if it holds an IPv4 header.
-pub(crate) fn ipv4_dst(l3: &[u8]) -> Option<[u8; 4]> {
-    if l3.len() < 20 || l3[0] >> 4 != 4 {
-        return None;
-    }
-    Some([l3[16], l3[17], l3[18], l3[19]])
-}
 const IPPROTO_TCP: u8 = 6;
 const TCP_MIN: usize = 20;
 const TCP_FLAG_URG: u8 = 0x20;
@@ -129,8 +90,6 @@ struct IpTcp {
     dst: Addr,
     /// Offset of the TCP header.
     tcp_offset: usize,
-    /// Length the network header claims for the whole packet.
-    len: usize,
 }
 
 /// Outcome of walking the network header.
@@ -157,7 +116,7 @@ fn ip_tcp(proto: u16, l3: &[u8]) -> Ip {
             }
             let src = Addr::V4([l3[12], l3[13], l3[14], l3[15]]);
             let dst = Addr::V4([l3[16], l3[17], l3[18], l3[19]]);
-            Ip::Tcp(IpTcp { src, dst, tcp_offset: ihl, len: usize::from(be16(l3, 2)) })
+            Ip::Tcp(IpTcp { src, dst, tcp_offset: ihl })
         }
         ETH_P_IPV6 => {
             if l3.len() < 40 {
@@ -170,38 +129,10 @@ fn ip_tcp(proto: u16, l3: &[u8]) -> Ip {
             let (Some(src), Some(dst)) = (Addr::from_bytes(&l3[8..24]), Addr::from_bytes(&l3[24..40])) else {
                 return Ip::Other;
             };
-            Ip::Tcp(IpTcp { src, dst, tcp_offset: 40, len: 40 + usize::from(be16(l3, 4)) })
+            Ip::Tcp(IpTcp { src, dst, tcp_offset: 40 })
         }
         _ => Ip::Other,
     }
-}
-
-/// Classifies a frame of EtherType `proto` from its network-layer bytes `l3`
-/// (as many as are linear) and `total`, the bytes the frame has from the
-/// network header on. Never reads past `l3`.
-pub(crate) fn classify(proto: u16, l3: &[u8], total: usize) -> Class {
-    let ip = match ip_tcp(proto, l3) {
-        Ip::Other => return Class::Pass,
-        Ip::Need(n) => return need(n, total),
-        Ip::Tcp(ip) => ip,
-    };
-    let end = ip.tcp_offset + TCP_MIN;
-    if l3.len() < end {
-        return need(end, total);
-    }
-    let tcp = &l3[ip.tcp_offset..end];
-    let urg_ptr = be16(tcp, 18);
-    if urg_ptr == 0 {
-        return Class::Pass;
-    }
-    if tcp[13] & TCP_FLAG_URG != 0 {
-        return Class::Urgent { urg_ptr, client: ip.src };
-    }
-    let data_offset = usize::from(tcp[12] >> 4) * 4;
-    if data_offset < TCP_MIN || ip.tcp_offset + data_offset > ip.len.min(total) {
-        return Class::Malformed;
-    }
-    Class::Tagged(Tagged { id: urg_ptr, client: ip.src, server: ip.dst, tcp_offset: ip.tcp_offset })
 }
 
 /// The fields of a TCP segment that the supervisor and the relay's reply
@@ -292,15 +223,5 @@ pub(crate) fn supervise(seg: &Segment, to_rule: Option<u16>, from_rule: Option<u
         Some(id) if seg.urg_ptr == id => Supervise::Clear,
         Some(_) if seg.urg_ptr == 0 => Supervise::DropNoId,
         Some(_) => Supervise::DropWrongId,
-    }
-}
-
-/// Ask for `n` bytes, unless the frame is shorter: then its headers are
-/// truncated and the host stack will drop it, so leave it alone.
-fn need(n: usize, total: usize) -> Class {
-    if total >= n {
-        Class::NeedBytes(n)
-    } else {
-        Class::Pass
     }
 }

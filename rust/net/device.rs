@@ -6,8 +6,10 @@
 use super::driver::Driver;
 use super::private::PrivSlot;
 use super::rcu_map::{RcuRead, Rtnl};
+use super::lower::LowerDev;
 use crate::bindings;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use kernel::str::CStr;
 use kernel::types::Opaque;
 
@@ -86,6 +88,14 @@ impl Setup {
         unsafe { (*self.dev).flags |= bindings::net_device_flags_IFF_NOARP };
     }
 
+    /// Keeps the device in the namespace it is created in (`ip link set
+    /// ... netns` is refused): what it holds (hooks, routes, addresses it
+    /// looks up) belongs to that namespace.
+    pub(crate) fn set_netns_immutable(&mut self) {
+        // SAFETY: as in `set_features`.
+        unsafe { (*self.dev).set_netns_immutable(1) };
+    }
+
     /// Sets the range of MTUs the device accepts.
     pub(crate) fn set_mtu_range(&mut self, min: u32, max: u32) {
         // SAFETY: as in `set_features`.
@@ -119,7 +129,7 @@ impl<T: Driver> Device<T> {
     /// # Safety
     ///
     /// `dev` is null or a registered device that stays registered for `'a`.
-    unsafe fn of_kind<'a>(dev: *mut bindings::net_device) -> Option<&'a Self> {
+    pub(super) unsafe fn of_kind<'a>(dev: *mut bindings::net_device) -> Option<&'a Self> {
         // SAFETY: a non-null `dev` is registered (caller); its
         // `rtnl_link_ops` and their `kind` are static data.
         let kind = unsafe {
@@ -135,11 +145,11 @@ impl<T: Driver> Device<T> {
     }
 
     /// The device of this kind with interface index `ifindex` in `net`.
-    pub(crate) fn find<'a>(_rtnl: &'a Rtnl, net: *mut bindings::net, ifindex: u32) -> Option<&'a Self> {
+    pub(crate) fn find<'a>(_rtnl: &'a Rtnl, net: Net, ifindex: u32) -> Option<&'a Self> {
         let index = i32::try_from(ifindex).ok()?;
-        // SAFETY: RTNL is held (token), `net` is the live namespace of the
-        // current request; RTNL keeps the result registered for `'a`.
-        unsafe { Self::of_kind(bindings::__dev_get_by_index(net, index)) }
+        // SAFETY: RTNL is held (token), `net` is live (type invariant);
+        // RTNL keeps the result registered for `'a`.
+        unsafe { Self::of_kind(bindings::__dev_get_by_index(net.0, index)) }
     }
 
     /// The device of this kind with interface index `ifindex` in `net`, from
@@ -153,19 +163,14 @@ impl<T: Driver> Device<T> {
 
     /// The device of this kind that owns the local IPv4 address `addr` in
     /// `net`, from the fast path (a hash lookup).
-    pub(crate) fn by_ipv4_rcu<'a>(_rcu: &'a RcuRead, net: Net, addr: [u8; 4]) -> Option<&'a Self> {
-        // SAFETY: as in `find_rcu`; `__ip_dev_find` without a reference is
-        // meant for RCU readers.
-        unsafe { Self::of_kind(bindings::__ip_dev_find(net.0, u32::from_ne_bytes(addr), false)) }
+    pub(crate) fn by_ipv4_rcu<'a>(rcu: &'a RcuRead, net: Net, addr: [u8; 4]) -> Option<&'a Self> {
+        net.ipv4_owner(rcu, addr)?.as_kind()
     }
 
     /// The device of this kind that owns the local IPv6 address `addr` in
     /// `net`, from the fast path (a hash lookup).
-    pub(crate) fn by_ipv6_rcu<'a>(_rcu: &'a RcuRead, net: Net, addr: [u8; 16]) -> Option<&'a Self> {
-        let a = in6(addr);
-        // SAFETY: as in `find_rcu`; `ipv6_dev_find` is meant for RCU readers
-        // and returns no reference; `a` lives across the call.
-        unsafe { Self::of_kind(bindings::ipv6_dev_find(net.0, &a, core::ptr::null_mut())) }
+    pub(crate) fn by_ipv6_rcu<'a>(rcu: &'a RcuRead, net: Net, addr: [u8; 16]) -> Option<&'a Self> {
+        net.ipv6_owner(rcu, addr)?.as_kind()
     }
 
     /// The device's IPv6 address to use towards `dst` (a global one for a
@@ -252,16 +257,63 @@ impl<T: Driver> Device<T> {
 }
 
 /// A network namespace that outlives the borrow it was found through (a
-/// device's, or a hook's).
-#[derive(Clone, Copy)]
+/// device's, a hook's or a request's).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Net(pub(super) *mut bindings::net);
 
-/// Primary IPv4 address (global scope) of `dev`, if any.
+/// A device found by one of its local addresses, valid for an RCU section.
+pub(crate) struct AddrOwner<'a>(NonNull<bindings::net_device>, PhantomData<&'a RcuRead>);
+
+impl<'a> AddrOwner<'a> {
+    /// The device, if it is one of driver `T`'s.
+    pub(crate) fn as_kind<T: Driver>(&self) -> Option<&'a Device<T>> {
+        // SAFETY: found under the RCU section `'a` borrows: the device stays
+        // valid (if unregistering) until that section ends.
+        unsafe { Device::<T>::of_kind(self.0.as_ptr()) }
+    }
+
+    /// Whether the device is `lower`.
+    pub(crate) fn is(&self, lower: &LowerDev) -> bool {
+        self.0.as_ptr() == lower.as_raw()
+    }
+}
+
+impl Net {
+    /// The device that owns local IPv4 address `addr` (a hash lookup; no
+    /// fallback to other addresses).
+    pub(crate) fn ipv4_owner<'a>(&self, _rcu: &'a RcuRead, addr: [u8; 4]) -> Option<AddrOwner<'a>> {
+        // SAFETY: `self` is live (type invariant) and we are in an RCU
+        // read-side section (token): `__ip_dev_find` without a reference is
+        // meant for RCU readers.
+        let dev = unsafe { bindings::__ip_dev_find(self.0, u32::from_ne_bytes(addr), false) };
+        NonNull::new(dev).map(|d| AddrOwner(d, PhantomData))
+    }
+
+    /// The device that owns local IPv6 address `addr` (tentative ones
+    /// excluded; a hash lookup).
+    pub(crate) fn ipv6_owner<'a>(&self, _rcu: &'a RcuRead, addr: [u8; 16]) -> Option<AddrOwner<'a>> {
+        let a = in6(addr);
+        // SAFETY: as in `ipv4_owner`; `ipv6_dev_find` is meant for RCU
+        // readers and returns no reference; `a` lives across the call.
+        let dev = unsafe { bindings::ipv6_dev_find(self.0, &a, core::ptr::null_mut()) };
+        NonNull::new(dev).map(|d| AddrOwner(d, PhantomData))
+    }
+}
+
+/// Primary IPv4 address (global scope) of `dev`, if it has one of its own.
 pub(super) fn ipv4_address(dev: *mut bindings::net_device) -> Option<[u8; 4]> {
     // SAFETY: `dev` is a live device (callers hold a reference or RCU);
     // `inet_select_addr` takes the RCU read lock itself.
     let a = unsafe { bindings::inet_select_addr(dev, 0, bindings::rt_scope_t_RT_SCOPE_UNIVERSE as i32) };
-    (a != 0).then(|| a.to_ne_bytes())
+    if a == 0 {
+        return None;
+    }
+    // `inet_select_addr` falls back to other devices' addresses when `dev`
+    // has none: only the device's own counts.
+    // SAFETY: as above; `__ip_dev_find` without a reference takes the RCU
+    // read lock itself and only the pointer is compared.
+    let owner = unsafe { bindings::__ip_dev_find(bindings::vnic_dev_net(dev), a, false) };
+    (owner == dev).then(|| a.to_ne_bytes())
 }
 
 /// An `in6_addr` from its bytes.

@@ -143,7 +143,7 @@ impl<T: Driver> Adapter<T> {
         // `maxtype + 1` entries, parsed with our policy) and an extack, all
         // valid during the call.
         let (attrs, mut ack) = unsafe {
-            (LinkAttrs::new(core::ptr::null_mut(), tb, data, T::MAX_ATTR), ExtAck::new(extack))
+            (LinkAttrs::new(core::ptr::null_mut(), core::ptr::null_mut(), tb, data, T::MAX_ATTR), ExtAck::new(extack))
         };
         errno(validate_address(&attrs, &mut ack).and_then(|()| T::validate(&attrs, &mut ack)))
     }
@@ -158,8 +158,10 @@ impl<T: Driver> Adapter<T> {
     ) -> c_int {
         // SAFETY: as in `validate`; `src_net` is the request's namespace and
         // newlink runs under RTNL.
-        let (attrs, mut ack) =
-            unsafe { (LinkAttrs::new(src_net, tb, data, T::MAX_ATTR), ExtAck::new(extack)) };
+        let (attrs, mut ack) = unsafe {
+            let dev_net = bindings::vnic_dev_net(dev);
+            (LinkAttrs::new(src_net, dev_net, tb, data, T::MAX_ATTR), ExtAck::new(extack))
+        };
         let private = match T::newlink(&attrs, &mut ack) {
             Ok(p) => p,
             Err(e) => return e.to_errno(),

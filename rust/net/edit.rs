@@ -35,18 +35,22 @@ impl<'a> SkbMut<'a> {
         unsafe { (*self.0.as_ptr()).len }
     }
 
-    /// The first `n` bytes from `skb->data`, made linear first; `None` if
-    /// the packet is shorter or memory is short.
-    pub(crate) fn head(&mut self, n: usize) -> Option<&[u8]> {
+    /// The linear bytes from `skb->data`, at least `n` of them (pulled into
+    /// the linear area first); `None` if the packet is shorter or memory is
+    /// short.
+    pub(crate) fn linear(&mut self, n: usize) -> Option<&[u8]> {
         let len = u32::try_from(n).ok()?;
         // SAFETY: we may modify the buffer (type invariant); pulling only
         // moves bytes into the linear area.
         if !unsafe { bindings::vnic_pskb_may_pull(self.0.as_ptr(), len) } {
             return None;
         }
-        // SAFETY: `n` bytes at `data` are linear now and stay so while `self`
-        // is borrowed.
-        Some(unsafe { core::slice::from_raw_parts(bindings::vnic_skb_data(self.0.as_ptr()), n) })
+        // SAFETY: `skb_headlen` bytes at `data` are linear and stay so while
+        // `self` is borrowed (nothing else touches the buffer meanwhile).
+        unsafe {
+            let have = bindings::vnic_skb_headlen(self.0.as_ptr()) as usize;
+            Some(core::slice::from_raw_parts(bindings::vnic_skb_data(self.0.as_ptr()), have))
+        }
     }
 
     /// Makes the network header and the 20-byte TCP header at `tcp_offset`
@@ -59,7 +63,7 @@ impl<'a> SkbMut<'a> {
         if unsafe { bindings::skb_ensure_writable(self.0.as_ptr(), len) } != 0 {
             return None;
         }
-        Some(TcpEdit { skb: self.0, tcp_offset, _borrow: PhantomData })
+        Some(TcpEdit { skb: self.0, tcp_offset, end, _borrow: PhantomData })
     }
 }
 
@@ -73,9 +77,15 @@ impl SkBuff {
 }
 
 /// Writable IPv4 and TCP headers of one buffer (from [`SkbMut::tcp_edit`]).
+///
+/// Invariant: `end` (the TCP header's end) bytes from `data` are linear and
+/// writable. Every access is checked against it: a field a caller names
+/// beyond it (say an IPv6 address with a `tcp_offset` below 40) is left
+/// alone rather than written out of bounds.
 pub(crate) struct TcpEdit<'a> {
     skb: NonNull<bindings::sk_buff>,
     tcp_offset: usize,
+    end: usize,
     _borrow: PhantomData<&'a mut bindings::sk_buff>,
 }
 
@@ -95,40 +105,54 @@ const TCP_CHECK: usize = 16;
 const TCP_URG_PTR: usize = 18;
 
 impl TcpEdit<'_> {
-    /// Pointer to byte `at` of the (writable, linear) headers.
-    fn at(&self, at: usize) -> *mut u8 {
-        // SAFETY: `tcp_edit` made `tcp_offset + 20` bytes from `data` linear
-        // and writable; every caller passes `at` below that bound (the
-        // constants above), so the result stays inside the buffer.
-        unsafe { bindings::vnic_skb_data(self.skb.as_ptr()).add(at) }
+    /// Pointer to byte `at` of the writable headers, if `n` bytes from there
+    /// lie inside them.
+    fn at(&self, at: usize, n: usize) -> Option<*mut u8> {
+        if at.checked_add(n)? > self.end {
+            return None;
+        }
+        // SAFETY: `at + n <= end` and `end` bytes from `data` are linear and
+        // writable (type invariant), so the result stays inside the buffer.
+        Some(unsafe { bindings::vnic_skb_data(self.skb.as_ptr()).add(at) })
     }
 
-    fn read<const N: usize>(&self, at: usize) -> [u8; N] {
+    fn read<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
+        let p = self.at(at, N)?;
         let mut v = [0u8; N];
-        // SAFETY: `at + N` is within the writable headers (see `at`); the
-        // source may be unaligned, a byte copy does not care.
-        unsafe { core::ptr::copy_nonoverlapping(self.at(at), v.as_mut_ptr(), N) };
-        v
+        // SAFETY: `N` bytes at `p` are inside the writable headers (`at`);
+        // the source may be unaligned, a byte copy does not care.
+        unsafe { core::ptr::copy_nonoverlapping(p, v.as_mut_ptr(), N) };
+        Some(v)
     }
 
     fn write<const N: usize>(&mut self, at: usize, v: [u8; N]) {
-        // SAFETY: as in `read`; we hold the buffer's headers exclusively.
-        unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), self.at(at), N) };
+        if let Some(p) = self.at(at, N) {
+            // SAFETY: as in `read`; we hold the buffer's headers exclusively.
+            unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), p, N) };
+        }
+    }
+
+    /// The TCP checksum field.
+    fn tcp_check(&self) -> Option<*mut u16> {
+        self.at(self.tcp_offset + TCP_CHECK, 2).map(|p| p.cast::<u16>())
     }
 
     /// Replaces an IPv4 address at `field` (source or destination) and fixes
     /// the IPv4 header checksum and the TCP checksum's pseudo-header part.
     fn set_ipv4_addr(&mut self, field: usize, to: [u8; 4]) {
-        let from: [u8; 4] = self.read(field);
+        let (Some(from), Some(ip_check), Some(tcp_check)) =
+            (self.read::<4>(field), self.at(IPV4_CHECK, 2), self.tcp_check())
+        else {
+            return;
+        };
         self.write(field, to);
         let (from, to) = (u32::from_ne_bytes(from), u32::from_ne_bytes(to));
-        let tcp_check = self.at(self.tcp_offset + TCP_CHECK).cast::<u16>();
-        // SAFETY: both checksum fields lie inside the writable headers (see
-        // `at`); `from`/`to` are the address in network byte order, as the
-        // helpers expect. `inet_proto_csum_replace4` also keeps `skb->csum`
-        // right for CHECKSUM_COMPLETE and the seed right for PARTIAL.
+        // SAFETY: both checksum fields lie inside the writable headers
+        // (checked by `at`); `from`/`to` are the address in network byte
+        // order, as the helpers expect. `inet_proto_csum_replace4` also keeps
+        // `skb->csum` right for CHECKSUM_COMPLETE and the seed for PARTIAL.
         unsafe {
-            bindings::vnic_csum_replace4(self.at(IPV4_CHECK).cast(), from, to);
+            bindings::vnic_csum_replace4(ip_check.cast(), from, to);
             bindings::inet_proto_csum_replace4(tcp_check, self.skb.as_ptr(), from, to, true);
         }
     }
@@ -146,12 +170,11 @@ impl TcpEdit<'_> {
     /// Replaces an IPv6 address at `field` and fixes the TCP checksum's
     /// pseudo-header part (IPv6 has no header checksum).
     fn set_ipv6_addr(&mut self, field: usize, to: [u8; 16]) {
-        let from: [u8; 16] = self.read(field);
+        let (Some(from), Some(tcp_check)) = (self.read::<16>(field), self.tcp_check()) else { return };
         self.write(field, to);
         let words = |b: [u8; 16]| core::array::from_fn::<u32, 4, _>(|i| u32::from_ne_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]));
         let (from, to) = (words(from), words(to));
-        let tcp_check = self.at(self.tcp_offset + TCP_CHECK).cast::<u16>();
-        // SAFETY: the checksum lies inside the writable headers (see `at`);
+        // SAFETY: the checksum lies inside the writable headers (`at`);
         // `from`/`to` are four aligned network-order words each, live across
         // the call.
         unsafe { bindings::inet_proto_csum_replace16(tcp_check, self.skb.as_ptr(), from.as_ptr(), to.as_ptr(), true) };
@@ -170,13 +193,12 @@ impl TcpEdit<'_> {
     /// Sets the TCP urgent pointer (host order), fixing the TCP checksum.
     pub(crate) fn set_urg_ptr(&mut self, to: u16) {
         let at = self.tcp_offset + TCP_URG_PTR;
-        let from: [u8; 2] = self.read(at);
+        let (Some(from), Some(tcp_check)) = (self.read::<2>(at), self.tcp_check()) else { return };
         let to = to.to_be_bytes();
         if from == to {
             return;
         }
         self.write(at, to);
-        let tcp_check = self.at(self.tcp_offset + TCP_CHECK).cast::<u16>();
         // SAFETY: the checksum lies inside the writable headers; the values
         // are in network byte order, as the helper expects.
         unsafe {

@@ -4,6 +4,7 @@
 //! and answers requests in safe Rust; [`GenlRegistration`] builds the C
 //! tables. Every operation runs with RTNL held (the control path's lock).
 
+use super::device::Net;
 use super::link::{Attr, AttrKind, ExtAck, LinkInfoMsg};
 use super::rcu_map::Rtnl;
 use crate::bindings;
@@ -149,10 +150,11 @@ impl<'a> Ctx<'a> {
     pub(crate) fn rtnl(&self) -> &'a Rtnl {
         self.rtnl
     }
-    /// The requester's network namespace.
-    pub(crate) fn net(&self) -> *mut bindings::net {
-        // SAFETY: `info` is valid for the whole operation or dump.
-        unsafe { bindings::vnic_genl_info_net(self.info) }
+    /// The requester's network namespace (live for the whole request).
+    pub(crate) fn net(&self) -> Net {
+        // SAFETY: `info` is valid for the whole operation or dump, and the
+        // requester's socket holds its namespace for as long.
+        Net(unsafe { bindings::vnic_genl_info_net(self.info) })
     }
     fn family(&self) -> *const bindings::genl_family {
         // SAFETY: as above.
@@ -194,7 +196,7 @@ impl<'a> Request<'a> {
             return Err(e);
         }
         // SAFETY: consumes `skb`; group 0 is the family's only group.
-        let ret = unsafe { bindings::vnic_genlmsg_multicast(self.family(), self.net(), skb, 0) };
+        let ret = unsafe { bindings::vnic_genlmsg_multicast(self.family(), self.net().0, skb, 0) };
         if ret == -(bindings::ESRCH as c_int) { Ok(()) } else { to_result(ret) }
     }
 }
@@ -290,6 +292,9 @@ fn copy_name(dst: &mut [c_char], src: &CStr) -> Result {
     Ok(())
 }
 
+/// `GENL_MCAST_CAP_NET_ADMIN` (`BIT(0)`, which bindgen cannot evaluate).
+const GENL_MCAST_CAP_NET_ADMIN: u8 = 1 << 0;
+
 /// A registered generic netlink family, unregistered on drop.
 pub(crate) struct GenlRegistration<F: Family> {
     family: Pin<KBox<Opaque<bindings::genl_family>>>,
@@ -319,6 +324,9 @@ impl<F: Family> GenlRegistration<F> {
         let mut mcgrps = KVec::with_capacity(1, GFP_KERNEL)?;
         let mut grp = bindings::genl_multicast_group::default();
         copy_name(&mut grp.name, F::MCGRP)?;
+        // Events name clients and their IDs: listening needs CAP_NET_ADMIN
+        // in the namespace, as reading them does.
+        grp.flags = GENL_MCAST_CAP_NET_ADMIN;
         mcgrps.push(grp, GFP_KERNEL)?;
 
         let mut family = bindings::genl_family {

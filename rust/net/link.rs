@@ -102,6 +102,7 @@ impl<'a> Attr<'a> {
 /// link kind's own (nested in `IFLA_INFO_DATA`).
 pub(crate) struct LinkAttrs<'a> {
     net: *mut bindings::net,
+    dev_net: *mut bindings::net,
     tb: *mut *mut bindings::nlattr,
     data: *mut *mut bindings::nlattr,
     max_data: u16,
@@ -113,14 +114,16 @@ impl<'a> LinkAttrs<'a> {
     ///
     /// `tb` is null or an array of `IFLA_MAX + 1` attribute pointers, `data`
     /// is null or an array of `max_data + 1`, each valid for `'a`; `net` is
-    /// null or the request's network namespace, and RTNL is held.
+    /// null or the request's network namespace, `dev_net` null or the one
+    /// the new device is created in, and RTNL is held.
     pub(super) unsafe fn new(
         net: *mut bindings::net,
+        dev_net: *mut bindings::net,
         tb: *mut *mut bindings::nlattr,
         data: *mut *mut bindings::nlattr,
         max_data: u16,
     ) -> Self {
-        Self { net, tb, data, max_data, _p: PhantomData }
+        Self { net, dev_net, tb, data, max_data, _p: PhantomData }
     }
 
     fn pick(table: *mut *mut bindings::nlattr, max: u32, ty: u32) -> Option<Attr<'a>> {
@@ -140,7 +143,9 @@ impl<'a> LinkAttrs<'a> {
     }
 
     /// The device named by the generic `IFLA_LINK` attribute (`ip link add
-    /// ... link DEV`), referenced; errors carry an extack message.
+    /// ... link DEV`), referenced; errors carry an extack message. It must
+    /// live in the namespace the new device is created in: a frame never
+    /// crosses namespaces through vnic.
     pub(crate) fn lower(&self, ack: &mut ExtAck) -> Result<LowerDev> {
         let Some(attr) = Self::pick(self.tb, bindings::__IFLA_MAX - 1, bindings::IFLA_LINK) else {
             ack.message(kernel::c_str!("vnic: a lower device is required (link DEV)"));
@@ -151,9 +156,17 @@ impl<'a> LinkAttrs<'a> {
             return Err(EINVAL);
         }
         // SAFETY: `net` is the request's live namespace and RTNL is held (`new`).
-        unsafe { LowerDev::get(self.net, ifindex) }.inspect_err(|_| {
+        let lower = unsafe { LowerDev::get(self.net, ifindex) }.inspect_err(|_| {
             ack.message_at(attr, kernel::c_str!("vnic: the lower device does not exist"));
-        })
+        })?;
+        if lower.net_raw() != self.dev_net {
+            ack.message_at(
+                attr,
+                kernel::c_str!("vnic: the lower device must be in the namespace the new device is created in"),
+            );
+            return Err(EINVAL);
+        }
+        Ok(lower)
     }
 
     /// The generic `IFLA_ADDRESS` attribute, if present.
@@ -257,25 +270,20 @@ impl<T: Driver> Registration<T> {
             ..Default::default()
         };
         let ops = KBox::pin(Opaque::new(ops), GFP_KERNEL)?;
+        // The notifier first: once the kind is registered a device can be
+        // made at once, and its lower device's removal must be seen.
+        let nb = bindings::notifier_block { notifier_call: Some(netdev_event::<T>), ..Default::default() };
+        let notifier = KBox::pin(Opaque::new(nb), GFP_KERNEL)?;
+        // SAFETY: the block is pinned on the heap and unregistered in `drop`
+        // (or below) before it is freed. With no device of the kind yet it
+        // has nothing to act on.
+        to_result(unsafe { bindings::register_netdevice_notifier(notifier.get()) })?;
         // SAFETY: `ops` is pinned on the heap and outlives the registration
         // (unregistered in `drop` before it is freed); `policy` has
         // `maxtype + 1` entries and its buffer does not move or change.
-        to_result(unsafe { bindings::rtnl_link_register(ops.get()) })?;
-
-        let nb = bindings::notifier_block { notifier_call: Some(netdev_event::<T>), ..Default::default() };
-        let notifier = match KBox::pin(Opaque::new(nb), GFP_KERNEL) {
-            Ok(n) => n,
-            Err(e) => {
-                // SAFETY: registered just above, nothing uses it yet.
-                unsafe { bindings::rtnl_link_unregister(ops.get()) };
-                return Err(e.into());
-            }
-        };
-        // SAFETY: the block is pinned on the heap and unregistered in `drop`
-        // before it is freed.
-        if let Err(e) = to_result(unsafe { bindings::register_netdevice_notifier(notifier.get()) }) {
-            // SAFETY: as above.
-            unsafe { bindings::rtnl_link_unregister(ops.get()) };
+        if let Err(e) = to_result(unsafe { bindings::rtnl_link_register(ops.get()) }) {
+            // SAFETY: registered just above.
+            unsafe { bindings::unregister_netdevice_notifier(notifier.get()) };
             return Err(e);
         }
         Ok(Self { notifier, ops, _policy: policy, _p: PhantomData })

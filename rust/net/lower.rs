@@ -34,6 +34,12 @@ impl LowerDev {
         self.0.as_ptr()
     }
 
+    /// The namespace the device is in now (for comparison only).
+    pub(super) fn net_raw(&self) -> *mut bindings::net {
+        // SAFETY: we hold a reference; a device always has a namespace.
+        unsafe { bindings::vnic_dev_net(self.as_raw()) }
+    }
+
     /// Whether the device is an Ethernet device (ARPHRD_ETHER, 6-byte addresses).
     pub(crate) fn is_ethernet(&self) -> bool {
         // SAFETY: we hold a reference, so the device memory is valid; `type_`

@@ -105,6 +105,10 @@ impl NfHooks {
         if points.is_empty() || points.len() > MAX_HOOKS {
             return Err(EINVAL);
         }
+        // Without the bridge family the core would WARN and say EINVAL.
+        if !cfg!(CONFIG_NETFILTER_FAMILY_BRIDGE) && points.contains(&HookPoint::BridgePreRouting) {
+            return Err(super::errno(bindings::EOPNOTSUPP));
+        }
         let net = dev.net();
         // SAFETY: RTNL is held (token) and nothing of this set is registered,
         // so nobody else reads or writes `ops` now.
@@ -122,7 +126,9 @@ impl NfHooks {
         }
         // SAFETY: `net` is the device's live namespace and RTNL is held; the
         // ops stay at this address until `unregister`, which runs before the
-        // device (the hooks' `priv`) is freed.
+        // device (the hooks' `priv`) is freed. Devices that own hooks are
+        // pinned to their namespace (`Setup::set_netns_immutable`), so the
+        // namespace outlives them: its exit unregisters them first.
         to_result(unsafe { bindings::nf_register_net_hooks(net.0, ops.as_ptr(), points.len() as c_uint) })
             .map_err(|e| if e == ENOENT { super::errno(bindings::EOPNOTSUPP) } else { e })?;
         self.net.store(net.0, Relaxed);

@@ -198,6 +198,32 @@ impl<K: MapKey, V: Copy + Send + Sync + 'static> RcuMap<K, V> {
         }
     }
 
+    /// Removes every entry for which `keep` returns false, returning how
+    /// many went; each is freed after the readers that may still see it.
+    pub(crate) fn retain(&self, _rtnl: &Rtnl, mut keep: impl FnMut(&K, &V) -> bool) -> usize {
+        let mut removed = 0;
+        for head in self.buckets.iter() {
+            let mut link = head;
+            loop {
+                let p = link.load(Relaxed);
+                // SAFETY: writers are serialised by RTNL; nodes in the chain
+                // are live.
+                let Some(node) = (unsafe { p.as_ref() }) else { break };
+                if keep(&node.key, &node.value) {
+                    link = &node.next;
+                    continue;
+                }
+                link.store(node.next.load(Relaxed), Release);
+                self.len.fetch_sub(1, Relaxed);
+                removed += 1;
+                // SAFETY: the node is unlinked (and not touched below);
+                // `free_node` frees it after a grace period.
+                unsafe { bindings::call_rcu(p.cast(), Some(free_node::<K, V>)) };
+            }
+        }
+        removed
+    }
+
     /// Calls `f` on each entry, in no particular order, until it returns
     /// false.
     pub(crate) fn for_each(&self, _rtnl: &Rtnl, mut f: impl FnMut(&K, &V) -> bool) {

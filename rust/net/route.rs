@@ -67,6 +67,9 @@ impl SkBuff {
         // `skb_dst_set` takes over; the control block is the IP layer's from
         // here on. `ip_local_out` consumes the buffer whatever it returns.
         unsafe {
+            // A new flow from the stack's view: the conntrack entry of the
+            // reply as it entered the vNIC is not this packet's.
+            bindings::vnic_nf_reset_ct(skb);
             bindings::vnic_skb_dst_drop(skb);
             bindings::vnic_skb_dst_set_rt(skb, rt);
             bindings::vnic_ipcb_clear(skb);

@@ -96,7 +96,9 @@ unsafe extern "C" fn rx_handler<T: Driver>(pskb: *mut *mut bindings::sk_buff) ->
 }
 
 /// Netdevice notifier of driver `T`: when a lower device with one of `T`'s
-/// devices as its receive handler is unregistered, that device goes too.
+/// devices as its receive handler is unregistered, or leaves for another
+/// namespace (where the device, pinned to its own, cannot follow), that
+/// device goes too.
 pub(super) unsafe extern "C" fn netdev_event<T: Driver>(
     _nb: *mut bindings::notifier_block,
     event: c_ulong,
@@ -106,14 +108,19 @@ pub(super) unsafe extern "C" fn netdev_event<T: Driver>(
         return bindings::NOTIFY_DONE as c_int;
     }
     // SAFETY: netdevice notifiers get a `netdev_notifier_info` and run with
-    // RTNL held, as the rtnl_dereference in the helpers requires.
+    // RTNL held, as the rtnl_dereference in the helpers requires; the
+    // handler data of our handler is the (live) device that attached it.
     unsafe {
         let lower = bindings::vnic_notifier_info_to_dev(ptr);
-        // A device moving to another netns is "unregistered" too: ignore it.
-        if bindings::vnic_dev_unregistering(lower)
-            && bindings::vnic_rx_handler(lower) == rx_handler::<T> as *mut c_void
-        {
-            let upper = bindings::vnic_rx_handler_data_rtnl(lower).cast::<bindings::net_device>();
+        if bindings::vnic_rx_handler(lower) != rx_handler::<T> as *mut c_void {
+            return bindings::NOTIFY_DONE as c_int;
+        }
+        let upper = bindings::vnic_rx_handler_data_rtnl(lower).cast::<bindings::net_device>();
+        // An upper already on its way out (in the same batch, as when the
+        // namespaces of both go at once) detaches in its own `uninit`;
+        // queueing it again would corrupt the batch's list. Macvlan avoids
+        // the same by unlinking its ports in dellink.
+        if bindings::vnic_dev_registered(upper) {
             bindings::unregister_netdevice_queue(upper, core::ptr::null_mut());
         }
     }

@@ -51,6 +51,13 @@ impl SkBuff {
         unsafe { bindings::vnic_skb_protocol(self.0.as_ptr()) }
     }
 
+    /// Whether the link layer addressed the frame to another host
+    /// (`PACKET_OTHERHOST`: promiscuous mode), which the stack drops.
+    pub(crate) fn for_other_host(&self) -> bool {
+        // SAFETY: we own a valid sk_buff (type invariant).
+        unsafe { bindings::vnic_skb_for_other_host(self.0.as_ptr()) }
+    }
+
     /// The first `n` bytes from `skb->data` (the network header on receive),
     /// made linear first; `None` if the packet is shorter or memory is short.
     pub(crate) fn head(&mut self, n: usize) -> Option<&[u8]> {

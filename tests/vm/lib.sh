@@ -75,6 +75,18 @@ routed_hosts() {
 	client_on router r0
 	ip -n router addr add 10.0.1.1/24 dev r0
 }
+# routed_hosts6: routed_hosts with IPv6 as well: client fd00:1::2, router
+# fd00:1::1 and fd00:2::fe (forwarding), SP fd00:2::1, default routes.
+routed_hosts6() {
+	routed_hosts
+	ip -n client -6 addr add fd00:1::2/64 dev veth0 nodad
+	ip -n router -6 addr add fd00:1::1/64 dev r0 nodad
+	ip -n router -6 addr add fd00:2::fe/64 dev r1 nodad
+	ip -n sp -6 addr add fd00:2::1/64 dev eth0 nodad
+	ip netns exec router sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n client -6 route add default via fd00:1::1
+	ip -n sp -6 route add default via fd00:2::fe
+}
 # sp_vnics N...: relay0 on the SP's eth0 and vNIC #N (ID N, the paper's
 # defaults 192.168.N.1/24) for each N, all up.
 sp_vnics() {

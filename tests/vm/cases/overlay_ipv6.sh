@@ -6,15 +6,8 @@
 # no pseudo address on the wire.
 . ../lib.sh
 load_vnic
-routed_hosts
+routed_hosts6
 v6() { ip -n "$1" -6 addr add "$2" dev "$3" nodad; }
-v6 client fd00:1::2/64 veth0
-v6 router fd00:1::1/64 r0
-v6 router fd00:2::fe/64 r1
-v6 sp fd00:2::1/64 eth0
-ip netns exec router sysctl -qw net.ipv6.conf.all.forwarding=1
-ip -n client -6 route add default via fd00:1::1
-ip -n sp -6 route add default via fd00:2::fe
 sp_vnics 1
 v6 sp fd00:a1::1/64 vnic1
 mkdir -p /tmp/v6site && echo "site one over IPv6" >/tmp/v6site/index.html
