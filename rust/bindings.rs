@@ -3,7 +3,8 @@
 //! Raw bindings to the kernel APIs vnic uses, generated at build time by the
 //! Kbuild rule from `rust/bindings_helper.h` against the target kernel.
 //!
-//! Only `crate::net` (the safe layer) uses this module.
+//! A private module of `crate::net` (the safe layer); drivers see only
+//! `net::uapi`.
 
 #![allow(
     dead_code,

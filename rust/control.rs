@@ -4,12 +4,12 @@
 //! and list the sessions of a relay and the embedding rules of a supervisor. Requests are checked attribute by
 //! attribute and refused with an extack message that says what is wrong.
 
-use crate::bindings::{
+use crate::net::uapi::{
     VNIC_A_CLIENT, VNIC_A_ID, VNIC_A_PORT, VNIC_A_RELAY, VNIC_A_SERVER, VNIC_A_SUPERVISOR, VNIC_A_VNIC,
     VNIC_CMD_EMBED_ADD, VNIC_CMD_EMBED_DEL, VNIC_CMD_EMBED_GET, VNIC_CMD_SESSION_ADD, VNIC_CMD_SESSION_DEL,
     VNIC_CMD_SESSION_GET, VNIC_CMD_STATS_GET, VNIC_GENL_VERSION, __VNIC_A_MAX, EADDRINUSE, EOPNOTSUPP,
 };
-use crate::bindings::{
+use crate::net::uapi::{
     VNIC_A_CIP, VNIC_A_REPLACE, VNIC_A_STATS, VNIC_STATS_PAD, VNIC_STATS_RX_BYTES, VNIC_STATS_RX_DROPPED, VNIC_STATS_RX_PACKETS,
     VNIC_STATS_TX_BYTES, VNIC_STATS_TX_DROPPED, VNIC_STATS_TX_PACKETS,
 };
@@ -125,38 +125,37 @@ impl Family for Control {
         dump_each(
             dump,
             SESSION_GET,
-            |f| relay.private().sessions.for_each(rtnl, f),
+            |from, f| relay.private().sessions.walk(rtnl, from, f),
             |m, key, s| put_session(m, relay_index, key, s),
         )
     }
 }
 
-/// Emits one `cmd` message per entry that `walk` visits, from the dump's
-/// cursor on; a full buffer ends this part and the next resumes there.
+/// Emits one `cmd` message per entry that `walk` visits from the dump's
+/// cursor on; a full buffer ends this part and the next resumes at the
+/// entry that did not fit.
 fn dump_each<K, V>(
     dump: &mut Dump<'_>,
     cmd: u8,
-    walk: impl FnOnce(&mut dyn FnMut(&K, &V) -> bool),
+    walk: impl FnOnce(u64, &mut dyn FnMut(&K, &V) -> bool) -> Option<u64>,
     put: impl Fn(&mut GenlMsg, &K, &V) -> Result,
 ) -> Result {
+    /// The cursor of a finished dump: past every chain.
+    const DONE: u64 = u64::MAX;
     let start = dump.cursor();
-    let mut index = 0u64;
+    if start == DONE {
+        return Ok(());
+    }
     let mut result = Ok(());
-    walk(&mut |key, value| {
-        if index >= start {
-            match dump.message(cmd, |m| put(m, key, value)) {
-                Ok(true) => {}
-                Ok(false) => return false,
-                Err(e) => {
-                    result = Err(e);
-                    return false;
-                }
-            }
+    let next = walk(start, &mut |key, value| match dump.message(cmd, |m| put(m, key, value)) {
+        Ok(true) => true,
+        Ok(false) => false,
+        Err(e) => {
+            result = Err(e);
+            false
         }
-        index += 1;
-        true
     });
-    dump.set_cursor(index);
+    dump.set_cursor(next.unwrap_or(DONE));
     result
 }
 
@@ -353,7 +352,7 @@ fn embed_dumpit(dump: &mut Dump<'_>) -> Result {
     let ss = supervisor(dump.rtnl(), dump.net(), dump.attr(A_SUPERVISOR), &mut ack)?;
     let index = ss.ifindex() as u32;
     let rtnl = dump.rtnl();
-    dump_each(dump, EMBED_GET, |f| ss.private().rules.for_each(rtnl, f), |m, service, id| put_rule(m, index, service, *id))
+    dump_each(dump, EMBED_GET, |from, f| ss.private().rules.walk(rtnl, from, f), |m, service, id| put_rule(m, index, service, *id))
 }
 
 fn supervisor<'a>(

@@ -62,8 +62,9 @@ impl EmbedTable {
         self.0.len()
     }
 
-    /// Visits the rules (control path) until `f` returns false.
-    pub(crate) fn for_each(&self, rtnl: &Rtnl, f: impl FnMut(&Service, &u16) -> bool) {
-        self.0.for_each(rtnl, f)
+    /// Visits the rules from dump cursor `from` (control path) until `f`
+    /// returns false; the cursor to resume at, `None` when done.
+    pub(crate) fn walk(&self, rtnl: &Rtnl, from: u64, f: impl FnMut(&Service, &u16) -> bool) -> Option<u64> {
+        self.0.walk(rtnl, from, f)
     }
 }

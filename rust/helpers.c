@@ -52,3 +52,5 @@ void vnic_skb_dst_set_rt(struct sk_buff *skb, struct rtable *rt) { skb_dst_set(s
 void vnic_ipcb_clear(struct sk_buff *skb) { memset(IPCB(skb), 0, sizeof(*IPCB(skb))); }
 bool vnic_skb_for_other_host(const struct sk_buff *skb) { return skb->pkt_type == PACKET_OTHERHOST; }
 void vnic_nf_reset_ct(struct sk_buff *skb) { nf_reset_ct(skb); }
+void vnic_csum_replace2(__sum16 *sum, __be16 from, __be16 to) { csum_replace2(sum, from, to); }
+void vnic_l4_pseudo_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to) { inet_proto_csum_replace2(sum, skb, from, to, true); }

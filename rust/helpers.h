@@ -67,5 +67,7 @@ void vnic_skb_dst_set_rt(struct sk_buff *skb, struct rtable *rt);
 void vnic_ipcb_clear(struct sk_buff *skb);
 bool vnic_skb_for_other_host(const struct sk_buff *skb);
 void vnic_nf_reset_ct(struct sk_buff *skb);
+void vnic_csum_replace2(__sum16 *sum, __be16 from, __be16 to);
+void vnic_l4_pseudo_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to);
 
 #endif /* VNIC_HELPERS_H */

@@ -15,6 +15,7 @@
 //! | TCP with an ID (URG clear)              | drop `to_pseudo`    | session lookup: deliver, or drop `unknown_id` / `not_granted` | pass |
 //! | TCP, URG set, a session's ID            | drop `to_pseudo`    | drop `urg_set`         | pass      |
 //! | TCP with an ID on a bad data offset     | drop `to_pseudo`    | drop `malformed`       | pass      |
+//! | ICMP/ICMPv6 error quoting a reply of a session (from the pNIC's address, with its ID) | drop `to_pseudo` | translate, deliver to the vNIC | pass |
 //! | any other TCP, UDP, ICMP, other protocol| drop `to_pseudo`    | pass                   | pass      |
 //! | IPv4/IPv6 fragment (any kind)           | drop `to_pseudo`    | pass (never rewritten) | pass      |
 //! | IPv4 source route option (LSRR, SSRR), IPv6 Routing header with segments left | drop `to_pseudo` | drop `to_pseudo` | pass |
@@ -30,6 +31,7 @@
 use crate::wire::{Addr, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
 
 const IPPROTO_HOPOPTS: u8 = 0;
+const IPPROTO_ICMP: u8 = 1;
 const IPPROTO_TCP: u8 = 6;
 const IPPROTO_ROUTING: u8 = 43;
 const IPPROTO_FRAGMENT: u8 = 44;
@@ -78,6 +80,9 @@ pub(crate) enum L4 {
     SourceRouted,
     /// More IPv6 extension headers than [`MAX_EXT_HEADERS`].
     TooDeep,
+    /// An ICMP or ICMPv6 error (unreachable, too big, time exceeded,
+    /// parameter problem) quoting a TCP segment.
+    IcmpError(Quote),
     /// An ICMPv6 Neighbor Solicitation for `target`.
     NeighborSolicit {
         /// The address being resolved.
@@ -88,6 +93,26 @@ pub(crate) enum L4 {
     Truncated,
     /// Anything else: TCP without an ID, UDP, ICMP, other protocols.
     Plain,
+}
+
+/// The TCP segment an ICMP or ICMPv6 error quotes: for a reply the relay
+/// rewrote, from the pNIC's address to the client, with the session's ID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Quote {
+    /// Offset of the ICMP header from the network header.
+    pub(crate) icmp_offset: usize,
+    /// Offset of the quoted IP header.
+    pub(crate) ip_offset: usize,
+    /// Offset of the quoted TCP header (its first 20 bytes are there).
+    pub(crate) tcp_offset: usize,
+    /// The quoted source (the SP's address, for a reply).
+    pub(crate) src: Addr,
+    /// The quoted destination (the client, for a reply).
+    pub(crate) dst: Addr,
+    /// The quoted urgent pointer.
+    pub(crate) urg_ptr: u16,
+    /// Whether the quoted segment has URG set.
+    pub(crate) urg: bool,
 }
 
 /// A frame from the pNIC, parsed.
@@ -204,6 +229,12 @@ fn parse_ipv4(l3: &[u8], total: usize) -> Parse {
     if be16(l3, 6) & 0x3fff != 0 {
         return ip(L4::Fragment);
     }
+    if l3[9] == IPPROTO_ICMP {
+        return match icmp_error(l3, ihl, len, 4) {
+            Ok(l4) => ip(l4),
+            Err(n) => Parse::Need(n),
+        };
+    }
     if l3[9] != IPPROTO_TCP {
         return ip(L4::Plain);
     }
@@ -268,12 +299,18 @@ fn parse_ipv6(l3: &[u8], total: usize) -> Parse {
                 };
             }
             IPPROTO_ICMPV6 => {
+                if l3.len() <= off {
+                    return if off < len { Parse::Need(off + 1) } else { ip(L4::Plain) };
+                }
+                if l3[off] != ND_NEIGHBOR_SOLICIT {
+                    return match icmp_error(l3, off, len, 6) {
+                        Ok(l4) => ip(l4),
+                        Err(n) => Parse::Need(n),
+                    };
+                }
                 if l3.len() < off + ND_NS_LEN {
                     // Shorter than a solicitation: not one (ndisc drops it).
                     return if off + ND_NS_LEN <= len { Parse::Need(off + ND_NS_LEN) } else { ip(L4::Plain) };
-                }
-                if l3[off] != ND_NEIGHBOR_SOLICIT {
-                    return ip(L4::Plain);
                 }
                 let mut target = [0u8; 16];
                 target.copy_from_slice(&l3[off + 8..off + 24]);
@@ -304,6 +341,59 @@ fn parse_ipv6(l3: &[u8], total: usize) -> Parse {
         }
     }
     ip(L4::TooDeep)
+}
+
+/// The ICMP (`version` 4) or ICMPv6 (6) message at `off` in a packet of
+/// `len` bytes: an error quoting a TCP segment whose first 20 header bytes
+/// are there, or plain; `Err(n)` if `n` linear bytes are needed to tell.
+fn icmp_error(l3: &[u8], off: usize, len: usize, version: u8) -> Result<L4, usize> {
+    const ICMP_HDR: usize = 8;
+    // Linear bytes needed, or plain if the packet is shorter.
+    let want = |n: usize| if n <= len { Err(n) } else { Ok(L4::Plain) };
+    if l3.len() < off + 1 {
+        return want(off + 1);
+    }
+    let error = match version {
+        // Destination unreachable (fragmentation needed among them), time
+        // exceeded, parameter problem.
+        4 => matches!(l3[off], 3 | 11 | 12),
+        // Destination unreachable, packet too big, time exceeded, parameter problem.
+        _ => matches!(l3[off], 1..=4),
+    };
+    if !error {
+        return Ok(L4::Plain);
+    }
+    let ip_offset = off + ICMP_HDR;
+    let fixed = if version == 4 { 20 } else { 40 };
+    if l3.len() < ip_offset + fixed {
+        return want(ip_offset + fixed);
+    }
+    let q = &l3[ip_offset..];
+    let (src, dst, tcp_offset) = match version {
+        4 => {
+            let ihl = usize::from(q[0] & 0x0f) * 4;
+            if q[0] >> 4 != 4 || ihl < 20 || q[9] != IPPROTO_TCP || be16(q, 6) & 0x1fff != 0 {
+                return Ok(L4::Plain);
+            }
+            (Addr::V4([q[12], q[13], q[14], q[15]]), Addr::V4([q[16], q[17], q[18], q[19]]), ip_offset + ihl)
+        }
+        _ => {
+            if q[0] >> 4 != 6 || q[6] != IPPROTO_TCP {
+                return Ok(L4::Plain);
+            }
+            let (mut s, mut d) = ([0u8; 16], [0u8; 16]);
+            s.copy_from_slice(&q[8..24]);
+            d.copy_from_slice(&q[24..40]);
+            (Addr::V6(s), Addr::V6(d), ip_offset + 40)
+        }
+    };
+    if l3.len() < tcp_offset + TCP_MIN {
+        return want(tcp_offset + TCP_MIN);
+    }
+    let t = &l3[tcp_offset..tcp_offset + TCP_MIN];
+    let urg_ptr = be16(t, 18);
+    let urg = t[13] & TCP_FLAG_URG != 0;
+    Ok(L4::IcmpError(Quote { icmp_offset: off, ip_offset, tcp_offset, src, dst, urg_ptr, urg }))
 }
 
 /// The TCP header at `off` in a packet of `len` bytes: its class, or
@@ -390,6 +480,16 @@ pub(crate) enum RxVerdict<S> {
         /// Where the segment's fields are.
         tagged: Tagged,
     },
+    /// An ICMP error about a reply of `session`'s vNIC: translate it back
+    /// (destination and quoted source the vNIC's address, quoted ID
+    /// cleared) and deliver it there, so that path MTU discovery and error
+    /// reporting work for the vNIC's socket.
+    DeliverError {
+        /// What the session table returned.
+        session: S,
+        /// Where the quoted segment's fields are.
+        quote: Quote,
+    },
     /// Drop and count.
     Drop(DropReason),
 }
@@ -431,6 +531,14 @@ pub(crate) fn rx_verdict<S>(
             _ => Pass,
         },
         L4::BadTcp => Drop(DropReason::Malformed),
-        L4::Fragment | L4::NeighborSolicit { .. } | L4::Truncated | L4::Plain => Pass,
+        // About a segment from the pNIC's address carrying an ID: a reply
+        // the relay rewrote, if a session says so; otherwise the host's own.
+        L4::IcmpError(quote) if quote.src == dst && !quote.urg && quote.urg_ptr != 0 => {
+            match lookup(quote.dst, quote.urg_ptr) {
+                Grant::Granted(session) => RxVerdict::DeliverError { session, quote },
+                _ => Pass,
+            }
+        }
+        L4::IcmpError(_) | L4::Fragment | L4::NeighborSolicit { .. } | L4::Truncated | L4::Plain => Pass,
     }
 }

@@ -6,6 +6,9 @@
 //!
 //! Every `unsafe` of vnic lives below this module.
 
+// The generated bindings: private to the layer (drivers see `uapi` only).
+#[path = "bindings.rs"]
+mod bindings;
 mod device;
 mod driver;
 mod edit;
@@ -18,10 +21,11 @@ mod rcu_map;
 mod route;
 mod rx;
 mod skb;
+pub(crate) mod uapi;
 
 pub(crate) use device::{Device, Features, Net, Setup};
 pub(crate) use driver::Driver;
-pub(crate) use edit::SkbMut;
+pub(crate) use edit::{SkbMut, Sum};
 pub(crate) use nf::{HookPoint, NfDriver, NfHooks, Verdict};
 pub(crate) use genl::{Dump, Family, GenlMsg, GenlRegistration, OpSpec, Request};
 pub(crate) use link::{nla_total_size, Attr, AttrKind, ExtAck, LinkAttrs, LinkInfoMsg, Registration};

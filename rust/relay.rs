@@ -20,7 +20,7 @@
 //! use towards the client) and the pNIC's; IPv6 input has no reverse-path
 //! filter, so no input route is attached.
 
-use crate::bindings::{
+use crate::net::uapi::{
     IFLA_VNIC_RELAY_DELIVERED, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED,
     IFLA_VNIC_RELAY_DROP_NO_SESSION, IFLA_VNIC_RELAY_DROP_TO_PSEUDO, IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
     IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_REPLIES,
@@ -28,8 +28,8 @@ use crate::bindings::{
 };
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
 use crate::net::{HookPoint, LowerDev, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut, Verdict};
-use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Parse, RxVerdict, MAX_PULLS};
-use crate::net::Net;
+use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Frame, Parse, Quote, RxVerdict, MAX_PULLS};
+use crate::net::{Net, Sum};
 use crate::segment::{parse_pulled, segment_of};
 use crate::session::{Session, SessionKey, SessionTable};
 use crate::vnic::Vnic;
@@ -177,6 +177,10 @@ impl Driver for Relay {
                 c.granted.fetch_add(1, Relaxed);
                 return deliver(dev, skb, &tagged, session, rcu);
             }
+            RxVerdict::DeliverError { session, quote } => {
+                let Some(Frame::Ip { src, .. }) = frame else { return drop_counted(dev, skb, &c.malformed) };
+                return deliver_error(dev, skb, src, &quote, session, rcu);
+            }
             RxVerdict::Drop(reason) => reason,
         };
         let counter = match reason {
@@ -283,10 +287,7 @@ fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &R
     if !delivered {
         return drop_counted(dev, skb, &c.undeliverable);
     }
-    skb.set_dev(vnic);
-    vnic.count_rx(skb.len());
-    c.delivered.fetch_add(1, Relaxed);
-    RxResult::Another(skb)
+    hand_to(state, vnic, skb, rcu)
 }
 
 /// IPv4: destination to the pseudo address, ID cleared, then routed as
@@ -341,6 +342,93 @@ fn deliver_v6(
     edit.set_ipv6_dst(pseudo);
     edit.set_urg_ptr(0);
     true
+}
+
+/// Delivers an ICMP error about a reply of session `s` (from `src`, the
+/// router that could not forward it) on the session's vNIC, translated into
+/// the vNIC's view: destination and quoted source the vNIC's address, the
+/// quoted ID cleared (and on a CIP-mode vNIC the quoted destination the
+/// client's pseudo address), every checksum kept right. The vNIC's socket
+/// then learns the path MTU, or the error, as it would without vnic.
+fn deliver_error(dev: &Device<Relay>, mut skb: SkBuff, src: Addr, q: &Quote, s: Session, rcu: &RcuRead) -> RxResult {
+    let state = dev.private();
+    let c = &state.counters;
+    let Some(vnic) = Device::<Vnic>::find_rcu(rcu, dev.net(), s.vnic).filter(|v| v.is_running()) else {
+        return drop_counted(dev, skb, &c.undeliverable);
+    };
+    let translated = match (src, q.dst) {
+        (Addr::V4(router), Addr::V4(_)) => {
+            let to = vnic.ipv4_address().filter(|_| state.lower.ipv4_address().map(Addr::V4) == Some(q.src));
+            let tos = skb.head(2).map(|h| h[1]);
+            match (to, tos) {
+                (Some(pseudo), Some(tos)) => {
+                    translate_v4(&mut skb, q, pseudo, s.cip)
+                        && state.lower.route_input_v4(rcu, &mut skb, pseudo, router, tos).is_ok()
+                }
+                _ => false,
+            }
+        }
+        (Addr::V6(_), Addr::V6(client)) => {
+            let pnic = matches!(q.src, Addr::V6(a) if state.lower.has_ipv6_address(a));
+            match vnic.ipv6_address_towards(client).filter(|_| pnic) {
+                Some(pseudo) => translate_v6(&mut skb, q, pseudo),
+                None => false,
+            }
+        }
+        _ => false,
+    };
+    if !translated {
+        return drop_counted(dev, skb, &c.undeliverable);
+    }
+    hand_to(state, vnic, skb, rcu)
+}
+
+/// The IPv4 rewrite of [`deliver_error`].
+fn translate_v4(skb: &mut SkBuff, q: &Quote, pseudo: [u8; 4], cip: Option<[u8; 4]>) -> bool {
+    const IPV4_CHECK: usize = 10;
+    const IPV4_SRC: usize = 12;
+    const IPV4_DST: usize = 16;
+    let mut m = skb.as_mut();
+    let Some(mut e) = m.fields(q.tcp_offset + 20) else { return false };
+    let icmp = Sum::Inner(q.icmp_offset + 2);
+    let (ip_check, tcp_check) = (q.ip_offset + IPV4_CHECK, q.tcp_offset + 16);
+    let (Some(ip0), Some(tcp0)) = (e.read::<2>(ip_check), e.read::<2>(tcp_check)) else { return false };
+    let quoted = [Sum::Plain(ip_check), Sum::Plain(tcp_check), icmp];
+    let mut ok = e.put(q.ip_offset + IPV4_SRC, pseudo, &quoted);
+    if let Some(cip) = cip {
+        ok &= e.put(q.ip_offset + IPV4_DST, cip, &quoted);
+    }
+    ok &= e.put(q.tcp_offset + 18, [0, 0], &[Sum::Plain(tcp_check), icmp]);
+    // The quoted checksums changed too, and the ICMP checksum covers them.
+    let (Some(ip1), Some(tcp1)) = (e.read::<2>(ip_check), e.read::<2>(tcp_check)) else { return false };
+    ok &= e.fold(ip0, ip1, &[icmp]) && e.fold(tcp0, tcp1, &[icmp]);
+    ok && e.put(IPV4_DST, pseudo, &[Sum::Plain(IPV4_CHECK)])
+}
+
+/// The IPv6 rewrite of [`deliver_error`].
+fn translate_v6(skb: &mut SkBuff, q: &Quote, pseudo: [u8; 16]) -> bool {
+    const IPV6_SRC: usize = 8;
+    const IPV6_DST: usize = 24;
+    let mut m = skb.as_mut();
+    let Some(mut e) = m.fields(q.tcp_offset + 20) else { return false };
+    let icmp = Sum::Inner(q.icmp_offset + 2);
+    let tcp_check = q.tcp_offset + 16;
+    let Some(tcp0) = e.read::<2>(tcp_check) else { return false };
+    let mut ok = e.put(q.ip_offset + IPV6_SRC, pseudo, &[Sum::Plain(tcp_check), icmp]);
+    ok &= e.put(q.tcp_offset + 18, [0, 0], &[Sum::Plain(tcp_check), icmp]);
+    let Some(tcp1) = e.read::<2>(tcp_check) else { return false };
+    ok &= e.fold(tcp0, tcp1, &[icmp]);
+    // ICMPv6's checksum covers the destination through its pseudo-header.
+    ok && e.put(IPV6_DST, pseudo, &[Sum::Pseudo(q.icmp_offset + 2)])
+}
+
+/// Receives the rewritten `skb` again on `vnic` (another receive round),
+/// counting it as delivered.
+fn hand_to(state: &RelayState, vnic: &Device<Vnic>, mut skb: SkBuff, rcu: &RcuRead) -> RxResult {
+    skb.set_dev(vnic, rcu);
+    vnic.count_rx(skb.len());
+    state.counters.delivered.fetch_add(1, Relaxed);
+    RxResult::Another(skb)
 }
 
 /// Drops `skb`, counting it under `reason` and as a receive drop.

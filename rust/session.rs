@@ -136,7 +136,7 @@ impl SessionTable {
         }
         let cip_taken = cip.is_some_and(|c| self.cips.get_locked(rtnl, &c).is_some());
         if self.replies.get_locked(rtnl, &reply).is_some() || cip_taken {
-            return Err(crate::net::errno(crate::bindings::EADDRINUSE));
+            return Err(crate::net::errno(crate::net::uapi::EADDRINUSE));
         }
         self.map.insert(rtnl, key, s)?;
         if let Err(e) = self.replies.insert(rtnl, reply, key.id) {
@@ -186,8 +186,9 @@ impl SessionTable {
         self.map.len()
     }
 
-    /// Visits the sessions (control path) until `f` returns false.
-    pub(crate) fn for_each(&self, rtnl: &Rtnl, f: impl FnMut(&SessionKey, &Session) -> bool) {
-        self.map.for_each(rtnl, f)
+    /// Visits the sessions from dump cursor `from` (control path) until `f`
+    /// returns false; the cursor to resume at, `None` when done.
+    pub(crate) fn walk(&self, rtnl: &Rtnl, from: u64, f: impl FnMut(&SessionKey, &Session) -> bool) -> Option<u64> {
+        self.map.walk(rtnl, from, f)
     }
 }

@@ -10,7 +10,7 @@
 //! frames entering the bridges of the namespace (a box between a client LAN
 //! and its gateway). The packet size never changes.
 
-use crate::bindings::{
+use crate::net::uapi::{
     IFLA_VNIC_SS_CLEARED, IFLA_VNIC_SS_DROP_NO_ID, IFLA_VNIC_SS_DROP_WRONG_ID, IFLA_VNIC_SS_EMBEDDED,
     IFLA_VNIC_SS_MODE, IFLA_VNIC_SS_PAD, IFLA_VNIC_SS_RULES, IFLA_VNIC_SS_URGENT, VNIC_SS_MODE_BRIDGE,
     VNIC_SS_MODE_HOST, __IFLA_VNIC_SS_MAX,
@@ -97,7 +97,7 @@ impl Driver for Supervisor {
             Mode::Bridge => &[HookPoint::BridgePreRouting],
         };
         dev.private().hooks.register(rtnl, dev, points).inspect_err(|e| {
-            extack.message(if *e == crate::net::errno(crate::bindings::EOPNOTSUPP) {
+            extack.message(if *e == crate::net::errno(crate::net::uapi::EOPNOTSUPP) {
                 kernel::c_str!("vnic-ss: this kernel has no bridge netfilter hooks (CONFIG_NF_TABLES_BRIDGE)")
             } else {
                 kernel::c_str!("vnic-ss: cannot register netfilter hooks")

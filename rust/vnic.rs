@@ -14,7 +14,7 @@
 //! client, source the pNIC's address, the session's ID) and sends them out
 //! through the host's routes.
 
-use crate::bindings::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
+use crate::net::uapi::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, LinkAttrs};
 use crate::net::{LinkInfoMsg, RcuRead, Rtnl, Setup, SkBuff};
 use crate::relay::Relay;

@@ -3,14 +3,15 @@
 //! vnic: virtual NICs for an overlay network that selects services by a
 //! 2-byte ID carried in the TCP urgent pointer.
 //!
-//! Crate layout: `bindings` (generated), `net` (the safe layer over the
-//! kernel's C APIs: the only place with `unsafe`), `vnic` (the vNIC driver),
-//! `relay` (the relay-vNIC on a physical NIC), `wire` (pure packet logic,
-//! unit-tested on the host).
+//! Crate layout: `net` (the safe layer over the kernel's C APIs, with the
+//! generated bindings private to it: the only place with `unsafe`), `vnic`
+//! (the vNIC driver), `relay` (the relay-vNIC on a physical NIC),
+//! `supervisor` (the client side), `control` (the genl family), and the pure
+//! packet logic unit-tested on the host: `ingress` (the relay's receive
+//! verdict) and `wire`.
 
 use kernel::prelude::*;
 
-mod bindings;
 mod control;
 mod embed;
 mod ingress;

@@ -7,7 +7,7 @@ use super::driver::Driver;
 use super::private::PrivSlot;
 use super::rcu_map::{RcuRead, Rtnl};
 use super::lower::LowerDev;
-use crate::bindings;
+use super::bindings;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::str::CStr;

@@ -10,7 +10,7 @@ use super::private::PrivSlot;
 use super::rcu_map::{RcuRead, Rtnl};
 use super::rx::RxResult;
 use super::skb::SkBuff;
-use crate::bindings;
+use super::bindings;
 use core::ffi::c_int;
 use kernel::prelude::*;
 use kernel::str::CStr;

@@ -6,7 +6,7 @@
 //! partial) and never change the packet's size.
 
 use super::skb::SkBuff;
-use crate::bindings;
+use super::bindings;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
@@ -209,5 +209,113 @@ impl TcpEdit<'_> {
                 u16::from_ne_bytes(to),
             )
         }
+    }
+}
+
+/// A checksum field that absorbs a change made with [`FieldEdit::put`].
+#[derive(Clone, Copy)]
+pub(crate) enum Sum {
+    /// A checksum at this offset that is none of the packet's own (an IPv4
+    /// header's, or one inside a packet an ICMP error quotes).
+    Plain(usize),
+    /// A transport or ICMP checksum at this offset whose message holds the
+    /// changed bytes.
+    Inner(usize),
+    /// A transport or ICMPv6 checksum at this offset whose pseudo-header
+    /// holds the changed bytes (an address of the IP header).
+    Pseudo(usize),
+}
+
+/// Writable headers of one buffer, edited field by field (from
+/// [`SkbMut::fields`]): for rare packets that quote others, such as ICMP
+/// errors, where a change must reach several checksums.
+///
+/// Invariant: `end` bytes from `data` are linear and writable; every access
+/// is checked against it.
+pub(crate) struct FieldEdit<'a> {
+    skb: NonNull<bindings::sk_buff>,
+    end: usize,
+    _borrow: PhantomData<&'a mut bindings::sk_buff>,
+}
+
+impl<'a> SkbMut<'a> {
+    /// Makes the first `end` bytes from `skb->data` linear and private to
+    /// this buffer, for [`FieldEdit`]; `None` if the packet is shorter or
+    /// memory is short.
+    pub(crate) fn fields(&mut self, end: usize) -> Option<FieldEdit<'_>> {
+        let len = u32::try_from(end).ok()?;
+        // SAFETY: we may modify the buffer (type invariant).
+        if unsafe { bindings::skb_ensure_writable(self.0.as_ptr(), len) } != 0 {
+            return None;
+        }
+        Some(FieldEdit { skb: self.0, end, _borrow: PhantomData })
+    }
+}
+
+impl FieldEdit<'_> {
+    fn at(&self, at: usize, n: usize) -> Option<*mut u8> {
+        if at.checked_add(n)? > self.end {
+            return None;
+        }
+        // SAFETY: `at + n <= end`, inside the writable headers (invariant).
+        Some(unsafe { bindings::vnic_skb_data(self.skb.as_ptr()).add(at) })
+    }
+
+    /// The `N` bytes at `at`, if inside the writable headers.
+    pub(crate) fn read<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
+        let p = self.at(at, N)?;
+        let mut v = [0u8; N];
+        // SAFETY: `N` bytes at `p` are inside the writable headers.
+        unsafe { core::ptr::copy_nonoverlapping(p, v.as_mut_ptr(), N) };
+        Some(v)
+    }
+
+    /// Writes `to` (an even number of bytes) at `at` and folds the change
+    /// into every checksum of `sums`. Returns false, and changes nothing, if
+    /// a field lies outside the writable headers.
+    pub(crate) fn put<const N: usize>(&mut self, at: usize, to: [u8; N], sums: &[Sum]) -> bool {
+        let (Some(from), Some(dst)) = (self.read::<N>(at), self.at(at, N)) else { return false };
+        if !self.fold(from, to, sums) {
+            return false;
+        }
+        // SAFETY: `N` bytes at `dst` are inside the writable headers.
+        unsafe { core::ptr::copy_nonoverlapping(to.as_ptr(), dst, N) };
+        true
+    }
+
+    /// Folds a change of some bytes from `from` to `to` (made elsewhere, an
+    /// even number of bytes at an even offset of each checksummed region)
+    /// into every checksum of `sums`, 16 bits at a time. Returns false, and
+    /// changes nothing, if a checksum lies outside the writable headers.
+    pub(crate) fn fold<const N: usize>(&mut self, from: [u8; N], to: [u8; N], sums: &[Sum]) -> bool {
+        const MAX_SUMS: usize = 4;
+        let mut checks = [core::ptr::null_mut::<u16>(); MAX_SUMS];
+        if N % 2 != 0 || sums.len() > MAX_SUMS {
+            return false;
+        }
+        for (slot, s) in checks.iter_mut().zip(sums) {
+            let (Sum::Plain(off) | Sum::Inner(off) | Sum::Pseudo(off)) = *s;
+            let Some(p) = self.at(off, 2) else { return false };
+            *slot = p.cast();
+        }
+        for i in (0..N).step_by(2) {
+            let (old, new) = (u16::from_ne_bytes([from[i], from[i + 1]]), u16::from_ne_bytes([to[i], to[i + 1]]));
+            if old == new {
+                continue;
+            }
+            for (s, &check) in sums.iter().zip(checks.iter()) {
+                // SAFETY: `check` points at a 2-byte checksum field inside
+                // the writable headers (checked above); the values are in
+                // network byte order, as the helpers expect.
+                unsafe {
+                    match s {
+                        Sum::Plain(_) => bindings::vnic_csum_replace2(check, old, new),
+                        Sum::Inner(_) => bindings::vnic_l4_csum_replace2(check, self.skb.as_ptr(), old, new),
+                        Sum::Pseudo(_) => bindings::vnic_l4_pseudo_csum_replace2(check, self.skb.as_ptr(), old, new),
+                    }
+                }
+            }
+        }
+        true
     }
 }

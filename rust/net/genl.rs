@@ -7,7 +7,7 @@
 use super::device::Net;
 use super::link::{Attr, AttrKind, ExtAck, LinkInfoMsg};
 use super::rcu_map::Rtnl;
-use crate::bindings;
+use super::bindings;
 use core::ffi::{c_char, c_int};
 use core::marker::PhantomData;
 use core::pin::Pin;

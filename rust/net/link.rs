@@ -7,7 +7,7 @@ use super::driver::{Adapter, Driver};
 use super::lower::LowerDev;
 use super::private::PrivSlot;
 use super::rx::netdev_event;
-use crate::bindings;
+use super::bindings;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use kernel::error::to_result;

@@ -3,7 +3,7 @@
 //! [`LowerDev`]: a held reference to another net_device, the physical NIC a
 //! relay sits on.
 
-use crate::bindings;
+use super::bindings;
 use super::rcu_map::RcuRead;
 use super::skb::SkBuff;
 use core::ptr::NonNull;

@@ -8,7 +8,7 @@ use super::device::Device;
 use super::driver::Driver;
 use super::edit::SkbMut;
 use super::rcu_map::{RcuRead, Rtnl};
-use crate::bindings;
+use super::bindings;
 use core::cell::UnsafeCell;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;

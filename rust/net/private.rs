@@ -4,7 +4,7 @@
 //! per-device state from `newlink` until the core's `priv_destructor`.
 
 use super::driver::Driver;
-use crate::bindings;
+use super::bindings;
 use core::mem::MaybeUninit;
 
 /// Layout of the private area. The core zeroes it on allocation, so `ready`

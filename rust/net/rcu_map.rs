@@ -4,7 +4,7 @@
 //! (the receive path already runs in an RCU read-side section); writers are
 //! serialised by RTNL. Removed entries are freed after a grace period.
 
-use crate::bindings;
+use super::bindings;
 use core::marker::PhantomData;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::{Acquire, Relaxed, Release}};
@@ -224,19 +224,28 @@ impl<K: MapKey, V: Copy + Send + Sync + 'static> RcuMap<K, V> {
         removed
     }
 
-    /// Calls `f` on each entry, in no particular order, until it returns
-    /// false.
-    pub(crate) fn for_each(&self, _rtnl: &Rtnl, mut f: impl FnMut(&K, &V) -> bool) {
-        for head in self.buckets.iter() {
+    /// Calls `f` on each entry from cursor `from` on (0: the start), in
+    /// no particular order, until it returns false; returns the cursor of
+    /// the entry it refused (where to resume), or `None` once every entry
+    /// was visited. A cursor is (chain, position in it): resuming costs the
+    /// length of one chain, not of the entries before it. Entries added or
+    /// removed between two walks may be missed or seen twice, as in any
+    /// netlink dump.
+    pub(crate) fn walk(&self, _rtnl: &Rtnl, from: u64, mut f: impl FnMut(&K, &V) -> bool) -> Option<u64> {
+        let (first, skip) = ((from >> 32) as usize, from as u32);
+        for (b, head) in self.buckets.iter().enumerate().skip(first) {
             let mut p = head.load(Relaxed);
+            let mut pos = 0u32;
             // SAFETY: RTNL keeps the chains stable (no writer runs).
             while let Some(node) = unsafe { p.as_ref() } {
-                if !f(&node.key, &node.value) {
-                    return;
+                if (b != first || pos >= skip) && !f(&node.key, &node.value) {
+                    return Some(((b as u64) << 32) | u64::from(pos));
                 }
+                pos = pos.saturating_add(1);
                 p = node.next.load(Relaxed);
             }
         }
+        None
     }
 }
 

@@ -7,7 +7,7 @@ use super::device::{Device, Net};
 use super::driver::Driver;
 use super::rcu_map::RcuRead;
 use super::skb::SkBuff;
-use crate::bindings;
+use super::bindings;
 use kernel::error::to_result;
 use kernel::prelude::*;
 

@@ -9,7 +9,7 @@ use super::driver::Driver;
 use super::lower::LowerDev;
 use super::rcu_map::RcuRead;
 use super::skb::SkBuff;
-use crate::bindings;
+use super::bindings;
 use core::ffi::{c_int, c_ulong, c_void};
 use kernel::error::to_result;
 use kernel::prelude::*;

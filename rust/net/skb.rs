@@ -2,7 +2,8 @@
 
 //! [`SkBuff`]: an owned socket buffer.
 
-use crate::bindings;
+use super::bindings;
+use super::rcu_map::RcuRead;
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 
@@ -26,11 +27,15 @@ impl SkBuff {
         self.0
     }
 
-    /// Makes `dev` the device the buffer arrived on (`skb->dev`).
-    pub(crate) fn set_dev<T: super::Driver>(&mut self, dev: &super::Device<T>) {
-        // SAFETY: we own the buffer; `dev` is a live device, and the receive
-        // path that continues with the buffer runs under RCU, which keeps a
-        // registered device alive (unregister waits with synchronize_net).
+    /// Makes `dev` the device the buffer arrived on (`skb->dev`), as the
+    /// receive path does: unreferenced, like every `skb->dev`. `dev` was
+    /// found in the RCU section `rcu` proves; the receive path that goes on
+    /// with the buffer stays in it until the buffer is delivered or queued,
+    /// and unregistering a device waits for such sections and flushes the
+    /// queues (`synchronize_net`, `flush_all_backlogs`) before freeing it.
+    pub(crate) fn set_dev<'a, T: super::Driver>(&mut self, dev: &'a super::Device<T>, _rcu: &'a RcuRead) {
+        // SAFETY: we own the buffer; `dev` is valid for the RCU section
+        // (above), which is what the core needs of `skb->dev` on receive.
         unsafe { bindings::vnic_skb_set_dev(self.0.as_ptr(), dev.as_raw()) }
     }
 

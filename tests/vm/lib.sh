@@ -93,10 +93,13 @@ sp_vnics() {
 	ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
 	for n in "$@"; do ip netns exec sp vnicctl link add "vnic$n" --number "$n" --id "$n" --up; done
 }
-# wait_listen NS PORT: until something listens on TCP PORT in NS (5 s).
+# wait_listen NS PORT [ADDR]: until something listens on TCP PORT in NS
+# (on ADDR if given; 10 s).
 wait_listen() {
-	for _ in $(seq 50); do ip netns exec "$1" ss -ltn | grep -q ":$2 " && return 0; sleep 0.1; done
-	fail "nothing listens on port $2 in $1"
+	local at=":$2 "
+	[ $# -gt 2 ] && at="$3:$2 " && [[ $3 == *:* ]] && at="[$3]:$2 "
+	for _ in $(seq 100); do ip netns exec "$1" ss -ltn | grep -qF "$at" && return 0; sleep 0.1; done
+	fail "nothing listens on ${3:+$3 }port $2 in $1"
 }
 # sp_apache: Debian's apache2 in namespace "sp" serving two sites, site one
 # on vNIC #1 (192.168.1.1:80) and site two on vNIC #2 (192.168.2.1:80), and
@@ -146,6 +149,19 @@ sp_apache() {
 	trap 'kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
 	wait_listen sp 80
 	wait_listen sp 8080
+}
+# sp_blob_servers BYTES: a random file /tmp/site/blob of BYTES served over
+# HTTP on vNIC #1's IPv4 and IPv6 addresses (192.168.1.1, fd00:a1::1: port
+# 80) by Python's http.server; stopped on exit.
+sp_blob_servers() {
+	mkdir -p /tmp/site && head -c "$1" /dev/urandom >/tmp/site/blob && chmod -R a+rX /tmp/site
+	ip netns exec sp python3 -m http.server -b 192.168.1.1 -d /tmp/site 80 >/dev/null 2>&1 &
+	local s4=$!
+	ip netns exec sp python3 -m http.server -b fd00:a1::1 -d /tmp/site 80 >/dev/null 2>&1 &
+	# shellcheck disable=SC2064
+	trap "kill $s4 $! 2>/dev/null" EXIT
+	wait_listen sp 80 192.168.1.1
+	wait_listen sp 80 fd00:a1::1
 }
 # client_embed ID: the client's supervisor ss0 (made on first use) tags
 # segments to the SP's port 80 with ID (replacing an earlier rule).

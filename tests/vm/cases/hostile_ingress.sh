@@ -47,13 +47,7 @@ to_pseudo=$(relay_counter drop_to_pseudo)
 echo "witness: $(tail -n 1 /tmp/witness.txt); relay drop_to_pseudo $to_pseudo, malformed $(relay_counter drop_malformed)"
 
 # The overlay still works, and every frame's TCP checksum is right.
-mkdir -p /tmp/site && head -c 300000 /dev/urandom >/tmp/site/blob && chmod -R a+rX /tmp/site
-ip netns exec sp python3 -m http.server -b 192.168.1.1 -d /tmp/site 80 >/dev/null 2>&1 &
-s4=$!
-ip netns exec sp python3 -m http.server -b fd00:a1::1 -d /tmp/site 80 >/dev/null 2>&1 &
-s6=$!
-trap 'kill $s4 $s6 2>/dev/null' EXIT
-wait_listen sp 80
+sp_blob_servers 300000
 ip netns exec sp ethtool -K eth0 tx off >/dev/null
 ip netns exec client ethtool -K veth0 tx off >/dev/null
 ip netns exec client vnicctl link add ss0 --supervisor host --up
@@ -65,8 +59,8 @@ ip netns exec router tcpdump -i r1 -s 0 -U --immediate-mode -Z root -w /tmp/wire
 capture_pid=$!
 for _ in $(seq 100); do grep -q "listening on" /tmp/tcpdump.err && break; sleep 0.1; done
 want=$(sha256sum </tmp/site/blob)
-expect_eq "$(ip netns exec client curl -sf --max-time 20 http://10.0.2.1/blob | sha256sum)" "$want" "IPv4 transfer"
-expect_eq "$(ip netns exec client curl -gsf --max-time 20 "http://[fd00:2::1]/blob" | sha256sum)" "$want" "IPv6 transfer"
+expect_eq "$(ip netns exec client curl -sSf --max-time 20 http://10.0.2.1/blob | sha256sum)" "$want" "IPv4 transfer"
+expect_eq "$(ip netns exec client curl -gsSf --max-time 20 "http://[fd00:2::1]/blob" | sha256sum)" "$want" "IPv6 transfer"
 capture_stop
 frames=$(tshark -n -r /tmp/wire.pcap -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 1' 2>/dev/null | wc -l)
 [ "$frames" -gt 100 ] || fail "only $frames TCP frames with a verified checksum captured"

@@ -2,7 +2,7 @@
 //! headers and random bytes, and the verdict over every combination of its
 //! inputs.
 
-use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Frame, Grant, Parse, RxVerdict, L4, MAX_PULLS};
+use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Frame, Grant, Parse, Quote, RxVerdict, L4, MAX_PULLS};
 use crate::tests::{v4, v6};
 use crate::wire::{Addr, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
 use std::cell::Cell;
@@ -293,8 +293,17 @@ fn the_parser_never_panics_and_always_progresses_on_random_bytes() {
 const CLIENT: Addr = Addr::V4([10, 0, 1, 2]);
 const SP: Addr = Addr::V4([10, 0, 2, 1]);
 
+/// An error quoting the SP's reply 10.0.2.1 -> 10.0.1.2 with ID 7.
+fn reply_quote() -> Quote {
+    Quote { icmp_offset: 20, ip_offset: 28, tcp_offset: 48, src: SP, dst: CLIENT, urg_ptr: 7, urg: false }
+}
+
 fn every_l4() -> Vec<L4> {
     vec![
+        L4::IcmpError(reply_quote()),
+        L4::IcmpError(Quote { urg: true, ..reply_quote() }),
+        L4::IcmpError(Quote { urg_ptr: 0, ..reply_quote() }),
+        L4::IcmpError(Quote { src: Addr::V4([10, 0, 2, 9]), ..reply_quote() }),
         L4::Tagged { id: 7, tcp_offset: 20 },
         L4::Urgent { urg_ptr: 7 },
         L4::BadTcp,
@@ -351,17 +360,23 @@ fn nothing_reaches_a_pseudo_address_and_only_a_grant_is_delivered() {
                     if frame.is_none() || frame == Some(Frame::Broken) {
                         assert_eq!(v, RxVerdict::Drop(DropReason::Malformed), "{what}");
                     }
-                    let deliverable = dest == Dest::Pnic
-                        && for_host
-                        && matches!(frame, Some(Frame::Ip { l4: L4::Tagged { .. }, .. }))
-                        && grant == Grant::Granted(42);
+                    let ok = dest == Dest::Pnic && for_host && grant == Grant::Granted(42);
+                    let deliverable = ok && matches!(frame, Some(Frame::Ip { l4: L4::Tagged { .. }, .. }));
+                    let translatable = ok && frame == Some(Frame::Ip { src: CLIENT, dst: SP, l4: L4::IcmpError(reply_quote()) });
                     match v {
                         RxVerdict::Deliver { session, tagged } => {
                             assert!(deliverable, "{what}");
                             assert_eq!(session, 42);
                             assert_eq!(tagged, Tagged { id: 7, client: CLIENT, server: SP, tcp_offset: 20 });
                         }
-                        _ => assert!(!deliverable, "{what}: a granted segment must be delivered"),
+                        RxVerdict::DeliverError { session, quote } => {
+                            assert!(translatable, "{what}");
+                            assert_eq!((session, quote), (42, reply_quote()));
+                        }
+                        _ => {
+                            assert!(!deliverable, "{what}: a granted segment must be delivered");
+                            assert!(!translatable, "{what}: an error about a session's reply must be translated");
+                        }
                     }
                     if dest != Dest::Pnic {
                         assert_eq!(asked, 0, "{what}: only segments to the pNIC are looked up");
@@ -370,7 +385,7 @@ fn nothing_reaches_a_pseudo_address_and_only_a_grant_is_delivered() {
             }
         }
     }
-    assert_eq!(combos, 14 * 3 * 2 * 3);
+    assert_eq!(combos, 18 * 3 * 2 * 3);
 }
 
 #[test]
@@ -406,4 +421,57 @@ fn each_verdict_to_the_pnic_has_its_reason() {
     assert_eq!(Dest::Pnic.worst(Dest::Pseudo), Dest::Pseudo);
     assert_eq!(Dest::Other.worst(Dest::Pnic), Dest::Pnic);
     assert_eq!(Dest::Other.worst(Dest::Other), Dest::Other);
+}
+
+/// An ICMP (v4) error of `kind` from the router about the SP's reply
+/// 10.0.2.1:80 -> 10.0.1.2 carrying ID `id`, quoting `tcp_bytes` of TCP.
+fn icmp4(kind: u8, id: u16, tcp_bytes: usize) -> Vec<u8> {
+    let mut reply = v4(0x10, id, 5, 100);
+    reply[12..16].copy_from_slice(&[10, 0, 2, 1]);
+    reply[16..20].copy_from_slice(&[10, 0, 1, 2]);
+    reply.truncate(20 + tcp_bytes);
+    let mut p = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 2, 254, 10, 0, 2, 1];
+    p.extend_from_slice(&[kind, 4, 0, 0, 0, 0, 5, 0xdc]);
+    p.extend_from_slice(&reply);
+    fix_len(&mut p);
+    p
+}
+
+#[test]
+fn icmp_errors_quoting_a_reply_are_found_in_both_families() {
+    let f = all(ETH_P_IP, &icmp4(3, 7, 20));
+    let want = Quote { icmp_offset: 20, ip_offset: 28, tcp_offset: 48, src: SP, dst: CLIENT, urg_ptr: 7, urg: false };
+    assert_eq!(f, Frame::Ip { src: Addr::V4([10, 0, 2, 254]), dst: SP, l4: L4::IcmpError(want) });
+    assert_eq!(l4(all(ETH_P_IP, &icmp4(11, 7, 20))), L4::IcmpError(want));
+    // An echo request is no error; a quote of 8 TCP bytes has no ID to read.
+    assert_eq!(l4(all(ETH_P_IP, &icmp4(8, 7, 20))), L4::Plain);
+    assert_eq!(l4(all(ETH_P_IP, &icmp4(3, 7, 8))), L4::Plain);
+    // IPv6: packet too big (2) quoting fd00:2::1 -> fd00:1::2 with ID 9.
+    let mut reply = v6(6, 9);
+    reply[8..24].copy_from_slice(&[0xfd, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    let mut p = v6(58, 0)[..40].to_vec();
+    p.extend_from_slice(&[2, 0, 0, 0, 0, 0, 5, 0]);
+    p.extend_from_slice(&reply);
+    let n = (p.len() - 40) as u16;
+    p[4..6].copy_from_slice(&n.to_be_bytes());
+    let L4::IcmpError(q) = l4(all(ETH_P_IPV6, &p)) else { panic!() };
+    assert_eq!((q.icmp_offset, q.ip_offset, q.tcp_offset, q.urg_ptr, q.urg), (40, 48, 88, 9, false));
+    assert_eq!(q.src, Addr::V6([0xfd, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
+    // An echo reply (129) is plain.
+    p[40] = 129;
+    assert_eq!(l4(all(ETH_P_IPV6, &p)), L4::Plain);
+}
+
+#[test]
+fn only_errors_about_a_granted_reply_are_translated() {
+    let frame = |q| Some(Frame::Ip { src: Addr::V4([10, 0, 2, 254]), dst: SP, l4: L4::IcmpError(q) });
+    let good = reply_quote();
+    assert_eq!(run(frame(good).as_ref(), Dest::Pnic, true, Grant::Granted(42)).0, RxVerdict::DeliverError { session: 42, quote: good });
+    for grant in [Grant::NotGranted, Grant::Unknown] {
+        assert_eq!(run(frame(good).as_ref(), Dest::Pnic, true, grant), (RxVerdict::Pass, 1));
+    }
+    // Not from the pNIC's address, with URG set, or without an ID: the host's own.
+    for q in [Quote { src: CLIENT, ..good }, Quote { urg: true, ..good }, Quote { urg_ptr: 0, ..good }] {
+        assert_eq!(run(frame(q).as_ref(), Dest::Pnic, true, Grant::Granted(42)), (RxVerdict::Pass, 0), "{q:?}");
+    }
 }
