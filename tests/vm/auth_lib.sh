@@ -84,7 +84,8 @@ auth() {
 # kernel_sessions: relay0's sessions as "client/id/vnic ...", sorted.
 kernel_sessions() {
 	ip netns exec sp vnicctl -j session show --relay relay0 |
-		json '" ".join(sorted("%s/%s/%s" % (s["client"], s["id"], s["vnic"]) for s in d))'
+		json '" ".join(sorted("%s/%s/%s" % (s["client"], s["id"], s["vnic"]) for s in d))' ||
+		echo "$PROBE_FAILED"
 }
 
 # db_sessions: the database's sessions in the same form.
@@ -94,6 +95,7 @@ db_sessions() {
 		rows = sqlite3.connect(sys.argv[1]).execute("select client, id, vnic from sessions").fetchall()
 		print(" ".join(sorted("%s/%s/%s" % r for r in rows)))
 	PY
+	[ $? = 0 ] || echo "$PROBE_FAILED"
 }
 
 # udp_capture_two FILE: in the background, the next two datagrams to the

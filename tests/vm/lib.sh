@@ -26,8 +26,21 @@ load_vnic() { [ -d /sys/module/vnic ] || insmod "$VNIC_KO"; }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 # stat DEV COUNTER: one of the kernel's per-device counters.
 stat() { cat "/sys/class/net/$1/statistics/$2"; }
+# A probe whose own command fails prints this instead of its answer, so that
+# a comparison with "" or 0 cannot pass by accident.
+PROBE_FAILED="(the probe itself failed)"
 # vnic_links: names of every vnic device in this netns.
-vnic_links() { ip -j -d link show | json '" ".join(l["ifname"] for l in d if l.get("linkinfo",{}).get("info_kind")=="vnic")'; }
+vnic_links() {
+	ip -j -d link show | json '" ".join(l["ifname"] for l in d if l.get("linkinfo",{}).get("info_kind")=="vnic")' ||
+		echo "$PROBE_FAILED"
+}
+# count_links NS PATTERN: how many links of namespace NS ("" for this one)
+# match PATTERN.
+count_links() {
+	local out
+	out=$(ip ${1:+-n "$1"} -o link show) || { echo "$PROBE_FAILED"; return 0; }
+	grep -c -- "$2" <<<"$out" || true
+}
 # two_hosts: network namespaces "client" (veth0, 10.0.1.2/24) and "sp"
 # (eth0, 10.0.1.1/24) joined by a veth pair, links and loopbacks up.
 two_hosts() {

@@ -15,5 +15,5 @@ sleep 0.5
 rmmod vnic
 wait
 [ ! -d /sys/module/vnic ] || fail "module still loaded"
-expect_eq "$(ip -o link show | grep -c vnic || true)" 0 "devices left in init netns"
-expect_eq "$(ip -n other -o link show | grep -c far1 || true)" 0 "devices left in the other netns"
+expect_eq "$(count_links "" vnic)" 0 "devices left in init netns"
+expect_eq "$(count_links other far1)" 0 "devices left in the other netns"
