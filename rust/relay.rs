@@ -32,6 +32,7 @@ use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Frame, Parse, Qu
 use crate::net::{Net, Sum};
 use crate::segment::{parse_pulled, segment_of};
 use crate::session::{Session, SessionKey, SessionTable};
+use crate::supervisor::Supervisor;
 use crate::vnic::Vnic;
 use crate::wire::{Addr, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -120,6 +121,12 @@ impl Driver for Relay {
         let lower = attrs.lower(extack)?;
         if !lower.is_ethernet() {
             extack.message(kernel::c_str!("vnic-relay: the lower device must be an Ethernet device"));
+            return Err(EINVAL);
+        }
+        // A relay on a vNIC would see (and refuse) the segments delivered
+        // there; one on a relay or supervisor sees nothing.
+        if [Vnic::KIND, Relay::KIND, Supervisor::KIND].into_iter().any(|k| lower.is_kind(k)) {
+            extack.message(kernel::c_str!("vnic-relay: the lower device must be a NIC, not a vnic device"));
             return Err(EINVAL);
         }
         Ok(RelayState {

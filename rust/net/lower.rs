@@ -8,6 +8,7 @@ use super::rcu_map::RcuRead;
 use super::skb::SkBuff;
 use core::ptr::NonNull;
 use kernel::prelude::*;
+use kernel::str::CStr;
 
 /// A net_device we hold a reference to (`dev_hold`), released on drop.
 pub(crate) struct LowerDev(NonNull<bindings::net_device>);
@@ -49,6 +50,20 @@ impl LowerDev {
             u32::from((*dev).type_) == bindings::ARPHRD_ETHER
                 && u32::from((*dev).addr_len) == bindings::ETH_ALEN
         }
+    }
+
+    /// Whether the device is of rtnl link kind `kind` (`ip link add ... type
+    /// KIND`).
+    pub(crate) fn is_kind(&self, kind: &CStr) -> bool {
+        // SAFETY: we hold a reference, so the device memory is valid; its
+        // `rtnl_link_ops`, if any, and their `kind` are static data of a
+        // registered link kind (unregistering a kind deletes its devices
+        // first, and this one is referenced, so not deleted).
+        let ops = unsafe { (*self.0.as_ptr()).rtnl_link_ops.as_ref() };
+        ops.is_some_and(|o| {
+            // SAFETY: as above: a NUL-terminated static string.
+            unsafe { CStr::from_char_ptr(o.kind.cast()) }.as_bytes() == kind.as_bytes()
+        })
     }
 
     /// The device's primary IPv4 address (global scope), if it has one.

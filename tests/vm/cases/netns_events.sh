@@ -1,7 +1,8 @@
 # Namespace and device events cannot corrupt the kernel or let grants
 # outlive their vNIC:
 # - relays, vNICs and supervisors stay in the namespace they were made in;
-# - a relay cannot be made in another namespace than its pNIC;
+# - a relay cannot be made in another namespace than its pNIC, nor on a
+#   vnic device;
 # - a relay whose pNIC leaves for another namespace goes with it;
 # - a relay and its pNIC unregistered in one batch (ip link del group, and
 #   two namespaces deleted at once) leave the kernel sound;
@@ -33,6 +34,8 @@ done
 # A relay in another namespace than its pNIC.
 run_err "relay in another namespace" "namespace" ip -n a link add relay1 link eth0 netns b type vnic-relay
 expect_eq "$(relays b)" "" "relays in b"
+# Nor on a vnic device (a relay on a vNIC would refuse what is delivered there).
+run_err "relay on a vNIC" "not a vnic device" ip -n a link add relay9 link vnic1 type vnic-relay
 
 # The pNIC leaves: its relay goes (it cannot follow).
 ip -n a link set eth0 netns b

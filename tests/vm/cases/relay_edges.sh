@@ -1,7 +1,8 @@
 # Edges of the relay's verdict: a vNIC without an IPv4 address of its own
 # gets nothing (inet_select_addr would lend it another device's address,
-# making that the new destination), and IPv4 fragments carrying an ID,
-# first fragments included, are never rewritten or delivered.
+# making that the new destination), IPv4 fragments carrying an ID, first
+# fragments included, are never rewritten or delivered, and neither are
+# frames for another host's MAC.
 . ../lib.sh
 load_vnic
 two_hosts
@@ -36,3 +37,20 @@ expect_eq "$(relay_counter delivered)" "$before" "delivered after the fragments"
 ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 80 --urg-ptr 1 --flags S
 sleep 0.3
 expect_eq "$(relay_counter delivered)" "$((before + 1))" "a granted segment for vNIC #1"
+
+# A frame for another host's MAC (the pNIC in promiscuous mode hands it up
+# as PACKET_OTHERHOST) carrying the granted ID is neither granted nor
+# delivered: the stack drops such frames, so vnic must not count or rewrite
+# them either.
+ip -n sp link set eth0 promisc on
+granted=$(relay_counter granted)
+ip netns exec client /usr/bin/python3 - <<'PY'
+import logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IP, TCP, Ether, sendp
+sendp(Ether(dst="02:00:00:00:00:99") / IP(src="10.0.1.2", dst="10.0.1.1") / TCP(dport=80, flags="S", urgptr=1),
+      iface="veth0", verbose=False)
+PY
+sleep 0.3
+expect_eq "$(relay_counter granted)" "$granted" "granted after a frame for another host"
+expect_eq "$(relay_counter delivered)" "$((before + 1))" "delivered after a frame for another host"
