@@ -81,13 +81,15 @@ ip netns exec sp vnicctl session del --relay relay0 --client 10.0.1.2 --id 1
 ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.99 --id 5
 get >/dev/null && fail "site one answered without its session"
 
-# The SP down: a time-out sentence within the protocol's 7.5 s (+ margin).
+# The SP down: a time-out sentence after the protocol's 7.5 s of tries, not
+# much later (the margin covers process start, longer on the debug kernel).
 start=$(date +%s%N)
 rc=0; err=$(auth alice "alice pass" 2>&1) || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$rc" -ne 0 ] || fail "authentication succeeded with no provider"
 expect_match "$err" "^vnicctl: authentication failed: no answer from the provider 10.0.2.1:7390 after 4 tries" "time-out message"
-[ "$ms" -lt 10000 ] || fail "the time-out took $ms ms"
+slack=2500; [ "${VNIC_FLAVOR:-normal}" = debug ] && slack=6000
+[ "$ms" -ge 7500 ] && [ "$ms" -lt $((7500 + slack)) ] || fail "the time-out took $ms ms"
 
 provider_start
 expect_match "$(tail -n 4 "$PROV/log")" "restored the session of 10.0.1.2 with ID 1 on vnic1" "deleted session restored"
