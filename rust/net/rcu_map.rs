@@ -62,6 +62,10 @@ struct Node<K, V> {
     value: V,
 }
 
+/// How many entries [`RcuMap::retain`] hands to `call_rcu` one by one; more
+/// are freed together after one grace period.
+const RETAIN_BATCH: usize = 64;
+
 /// A fixed-size chained hash map with at most `max` entries.
 pub(crate) struct RcuMap<K: MapKey, V: Copy + Send + Sync + 'static> {
     buckets: KVec<AtomicPtr<Node<K, V>>>,
@@ -200,8 +204,13 @@ impl<K: MapKey, V: Copy + Send + Sync + 'static> RcuMap<K, V> {
 
     /// Removes every entry for which `keep` returns false, returning how
     /// many went; each is freed after the readers that may still see it.
+    /// A few are handed to `call_rcu`; past [`RETAIN_BATCH`] they are freed
+    /// together after one grace period (a purge of 65,535 sessions queues no
+    /// 65,535 callbacks), so the caller may sleep.
     pub(crate) fn retain(&self, _rtnl: &Rtnl, mut keep: impl FnMut(&K, &V) -> bool) -> usize {
         let mut removed = 0;
+        // Unlinked nodes, chained through their (unused) `rcu.next`.
+        let mut gone: *mut bindings::callback_head = null_mut();
         for head in self.buckets.iter() {
             let mut link = head;
             loop {
@@ -216,9 +225,32 @@ impl<K: MapKey, V: Copy + Send + Sync + 'static> RcuMap<K, V> {
                 link.store(node.next.load(Relaxed), Release);
                 self.len.fetch_sub(1, Relaxed);
                 removed += 1;
-                // SAFETY: the node is unlinked (and not touched below);
-                // `free_node` frees it after a grace period.
-                unsafe { bindings::call_rcu(p.cast(), Some(free_node::<K, V>)) };
+                let rcu = p.cast::<bindings::callback_head>();
+                // SAFETY: the node is unlinked, so no writer reaches it any
+                // more; readers only follow `next`, never `rcu`, which is
+                // ours until the node is freed.
+                unsafe { (*rcu).next = gone };
+                gone = rcu;
+            }
+        }
+        if removed > RETAIN_BATCH {
+            // SAFETY: process context with RTNL held, which the callers of
+            // `retain` (device teardown) are; readers of the unlinked
+            // nodes are done after this.
+            unsafe { bindings::synchronize_net() };
+        }
+        while !gone.is_null() {
+            let rcu = gone;
+            // SAFETY: `rcu` heads a node unlinked above and still ours.
+            gone = unsafe { (*rcu).next };
+            if removed > RETAIN_BATCH {
+                // SAFETY: the grace period above is over and the node came
+                // from `KBox::into_raw`.
+                drop(unsafe { KBox::from_raw(rcu.cast::<Node<K, V>>()) });
+            } else {
+                // SAFETY: the node is unlinked; `free_node` frees it after a
+                // grace period.
+                unsafe { bindings::call_rcu(rcu, Some(free_node::<K, V>)) };
             }
         }
         removed
