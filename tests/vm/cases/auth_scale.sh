@@ -57,23 +57,26 @@ progress "$seq_n sequential handshakes done"
 expect_eq "$(wc -l </tmp/ids.seq)" "$seq_n" "sequential grants"
 expect_eq "$(cut -d' ' -f2 /tmp/ids.seq | sort -u | wc -l)" "$seq_n" "distinct IDs among $seq_n sequential grants"
 
-# 100 concurrent handshakes, one per address, started together from one
-# shell in the client namespace (100 `ip netns exec` would cost more than
-# the handshakes on the debug kernel).
+# 100 concurrent handshakes (40 on the debug kernel, where 100 process
+# starts at once outlast the provider's time limit for an answer), one per
+# address, started together from one shell in the client namespace (100
+# `ip netns exec` would cost more than the handshakes on the debug kernel).
+con_n=100
+[ "${VNIC_FLAVOR:-normal}" = debug ] && con_n=40
 ip netns exec client bash -c '
-	for y in $(seq 100); do
+	for y in $(seq '"$con_n"'); do
 		(
 			line=$(printf "carol-pass\n" | vnicctl auth --provider 10.0.2.1 --user carol --service http --source "10.1.4.$y" 2>"/tmp/err.c$y") &&
 				[[ $line =~ " with ID "([0-9]+)" " ]] && echo "10.1.4.$y ${BASH_REMATCH[1]}" >"/tmp/ids.c$y"
 		) &
 	done
 	wait'
-progress "100 concurrent handshakes done"
+progress "$con_n concurrent handshakes done"
 cat /tmp/ids.c* >/tmp/ids.con 2>/dev/null || true
 errors=$(cat /tmp/err.c* | sort | uniq -c)
 expect_eq "$errors" "" "errors among the concurrent handshakes"
-expect_eq "$(wc -l </tmp/ids.con)" 100 "concurrent grants"
-expect_eq "$(cut -d' ' -f2 /tmp/ids.seq /tmp/ids.con | sort -u | wc -l)" $((seq_n + 100)) "distinct IDs among all $((seq_n + 100)) grants"
+expect_eq "$(wc -l </tmp/ids.con)" "$con_n" "concurrent grants"
+expect_eq "$(cut -d' ' -f2 /tmp/ids.seq /tmp/ids.con | sort -u | wc -l)" $((seq_n + con_n)) "distinct IDs among all $((seq_n + con_n)) grants"
 ids=$(cut -d' ' -f2 /tmp/ids.seq /tmp/ids.con | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {print (lo >= 1000 && hi <= 2999)}')
 expect_eq "$ids" 1 "every ID in vNIC #2's range 1000-2999"
 
