@@ -3,6 +3,8 @@
 
 # Where kernels, unpacked sources and other build caches live: outside the repo.
 VNIC_CACHE=${VNIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vnic}
+# A Python virtual environment for the test tools Debian 12 ships too old.
+VNIC_PYVENV=${VNIC_PYVENV:-$VNIC_CACHE/pyvenv}
 # The rustc that builds the kernel and the module (needs the matching core source).
 KRUSTC=${KRUSTC:-/usr/bin/rustc}
 # bindgen-cli 0.69.5, installed by scripts/install-deps.
