@@ -5,6 +5,8 @@ set -euo pipefail
 trap 'echo "FAILED: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
 
 fail() { echo "FAILED: $*" >&2; exit 1; }
+# skip REASON: this kernel cannot run the case (tests/vm/suite prints SKIP).
+skip() { echo "$*" >/tmp/case.skip; exit 77; }
 # expect_eq ACTUAL EXPECTED WHAT
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 # expect_same_words ACTUAL EXPECTED WHAT: the same space-separated words;

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Fuzzes vnic-auth's decoder for SECONDS (default 60) with cargo-fuzz.
+# Fuzzes vnic-auth's decoder for SECONDS (default 60), or for a fixed
+# number of inputs, with cargo-fuzz.
 #
-#   userctl/vnic-auth/fuzz/run.sh [SECONDS]
+#   userctl/vnic-auth/fuzz/run.sh [SECONDS | --runs N]
 #
 # Uses the nightly toolchain with AddressSanitizer when rustup has one,
 # otherwise the stable toolchain without a sanitizer (the decoder is safe
@@ -13,8 +14,15 @@
 # 77 cannot run here (no cargo, or cargo-fuzz could not be installed).
 set -euo pipefail
 
-secs=${1:-60}
-case $secs in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
+if [ "${1:-}" = --runs ]; then
+    runs=${2:-}
+    case $runs in '' | *[!0-9]*) echo "usage: $0 [SECONDS | --runs N]" >&2; exit 2 ;; esac
+    limit=(-runs="$runs") what="$runs inputs"
+else
+    secs=${1:-60}
+    case $secs in '' | *[!0-9]*) echo "usage: $0 [SECONDS | --runs N]" >&2; exit 2 ;; esac
+    limit=(-max_total_time="$secs") what="${secs}s"
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -47,12 +55,12 @@ sed -n '/"messages"/,/}/s/^ *"\([a-z_]*\)": "\([0-9a-f]*\)".*/\1 \2/p' "$here/..
     done
 
 cd "$here/.."
-echo "fuzz: decode for ${secs}s (toolchain ${toolchain[*]:-stable}, sanitizer $sanitizer)" >&2
+echo "fuzz: decode for $what (toolchain ${toolchain[*]:-stable}, sanitizer $sanitizer)" >&2
 status=0
 cargo "${toolchain[@]}" fuzz run --sanitizer "$sanitizer" decode "$corpus" -- \
-    -max_total_time="$secs" -max_len=1024 -print_final_stats=1 || status=$?
+    "${limit[@]}" -max_len=1024 -print_final_stats=1 || status=$?
 if [ "$status" -ne 0 ]; then
     echo "fuzz: FAILED, see $here/artifacts/decode/" >&2
     exit 1
 fi
-echo "fuzz: no crash in ${secs}s" >&2
+echo "fuzz: no crash in $what" >&2

@@ -754,7 +754,10 @@ impl Server {
     }
 
     /// Ends the exchanges whose time is up: Auth-RST (timeout) and a
-    /// failure that counts against the source and the user.
+    /// failure that counts against the source only. An abandoned exchange
+    /// tests no passcode, so it does not count against the user it names:
+    /// otherwise anybody could lock a user out with forged Auth-REQs alone,
+    /// and honest clients too slow to answer (a loaded host) would.
     fn expire(&mut self, now: Instant) {
         let expired: Vec<_> = self
             .pending
@@ -767,7 +770,7 @@ impl Server {
                 continue;
             };
             self.reserved.remove(&p.id);
-            self.count_failure(peer, &p.user, now);
+            self.by_source.failure(&peer.ip(), now);
             self.send_rst(peer, txid, ErrorCode::TIMEOUT, p.nonce_c, p.nonce_s);
             let reason = p.refusal.map_or(FailReason::Timeout, FailReason::from);
             self.fail(peer, Some((&p.user, &p.service)), reason);

@@ -498,6 +498,53 @@ fn failures_lock_out_the_user_then_the_lock_expires() {
     );
 }
 
+/// Abandoned exchanges (an Auth-REQ and never an Auth-REP) test no passcode:
+/// they count against their source, not against the user they name, so
+/// that neither a storm of forged Auth-REQs nor honest clients too slow to
+/// answer lock the user out.
+#[test]
+fn abandoned_exchanges_do_not_lock_out_the_user() {
+    let backend = MemBackend::demo();
+    let mut s = server(1);
+    let t0 = Instant::now();
+    for i in 0..8u8 {
+        let mut c = Client::new(
+            client_config("alice", b"alice's passcode", "http"),
+            SERVER,
+            t0,
+            &mut TestRandom::new(i.into()),
+        )
+        .expect("client");
+        let req = c.poll_transmit().expect("req").data;
+        let from = SocketAddr::new(std::net::IpAddr::from([192, 0, 2, 100 + i]), 1000);
+        s.handle_datagram(t0, from, &req, &backend);
+        assert!(matches!(
+            Message::decode(&s.poll_transmit().expect("challenge").data),
+            Ok(Message::RepReq(_))
+        ));
+    }
+    let later = t0 + Duration::from_secs(11);
+    s.handle_timeout(later);
+    let timeouts = std::iter::from_fn(|| s.poll_event())
+        .filter(|e| matches!(e, ServerEvent::Failed(f) if f.reason == FailReason::Timeout))
+        .count();
+    assert_eq!(timeouts, 8, "every abandoned exchange timed out");
+    while s.poll_transmit().is_some() {}
+    // alice, from her own address, is still granted.
+    let mut c = Client::new(
+        client_config("alice", b"alice's passcode", "http"),
+        SERVER,
+        later,
+        &mut TestRandom::new(77),
+    )
+    .expect("client");
+    s.handle_datagram(later, CLIENT, &c.poll_transmit().expect("req").data, &backend);
+    c.handle_datagram(later, SERVER, &s.poll_transmit().expect("challenge").data);
+    s.handle_datagram(later, CLIENT, &c.poll_transmit().expect("rep").data, &backend);
+    let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(granted_session(&events).is_some(), "alice refused after abandoned exchanges: {events:?}");
+}
+
 fn backend_clone(b: &MemBackend) -> MemBackend {
     MemBackend {
         users: b.users.clone(),

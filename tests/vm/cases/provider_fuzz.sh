@@ -1,0 +1,34 @@
+# The provider under hostile datagrams over a real socket: 3,000 random and
+# mutated ones (1,000 on the debug kernel; tests/vm/udp_fuzz.py, from a
+# second client address) while a real client authenticates. The real
+# client is granted during and after the storm (once the forged exchanges
+# timed out: they lock nobody out), the junk makes no session in the kernel
+# or the database, and the provider keeps running.
+. ../lib.sh
+. ../auth_lib.sh
+auth_topology
+provider_config "alice:alice pass:vnic1"
+provider_start
+ip -n client addr add 10.0.1.50/24 dev veth0
+count=3000
+[ "${VNIC_FLAVOR:-normal}" = debug ] && count=1000
+ip netns exec client python3 ../udp_fuzz.py 10.0.1.50 10.0.2.1 7390 "$count" --interval 0.002 >/tmp/fuzz.out 2>&1 &
+fuzzer=$!
+sleep 1
+kill -0 "$fuzzer" 2>/dev/null || fail "the fuzzer ended before the real client started: $(cat /tmp/fuzz.out)"
+out=$(auth alice "alice pass") || fail "no grant during the storm: $out"
+expect_match "$out" "^granted: user alice service http" "a grant during the storm"
+kill -0 "$fuzzer" 2>/dev/null || echo "note: the fuzzer ended during the real handshake"
+wait "$fuzzer" || fail "the fuzzer failed: $(cat /tmp/fuzz.out)"
+expect_match "$(cat /tmp/fuzz.out)" "^sent $count, answered [0-9]+$" "datagrams sent"
+kill -0 "$provider_pid" 2>/dev/null || fail "the provider died: $(tail -n 20 "$PROV/log")"
+expect_no_match "$(cat "$PROV/log")" "panicked|RUST_BACKTRACE" "provider log"
+# The forged Auth-REQs among the junk name alice; their exchanges time out
+# after 10 s and must not lock her out (they test no passcode).
+sleep 11
+out=$(auth alice "alice pass") || fail "no grant after the storm: $out"
+expect_match "$out" "^granted: user alice service http" "a grant after the storm"
+expect_eq "$(get)" "site one (vNIC #1)" "alice reaches site one"
+expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1" "kernel sessions after the storm"
+expect_eq "$(db_sessions)" "10.0.1.2/1/vnic1" "database sessions after the storm"
+echo "fuzzer: $(cat /tmp/fuzz.out)"

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Random and mutated datagrams at the provider's UDP port (for tests).
+
+usage: udp_fuzz.py SOURCE HOST PORT COUNT [--seed N] [--interval SECONDS]
+
+Mutates the four messages of userctl/vnic-auth/tests/vectors.json (bit
+flips, truncation, extension, spliced fields, repeated and overwritten
+bytes) and mixes in random datagrams of 0 to 1,472 bytes. Reads and
+discards any answer. Prints "sent COUNT, answered K".
+"""
+import json
+import os
+import random
+import socket
+import sys
+import time
+
+args = sys.argv[1:]
+opts = {"--seed": "1", "--interval": "0"}
+pos = []
+while args:
+    a = args.pop(0)
+    if a in opts:
+        opts[a] = args.pop(0)
+    else:
+        pos.append(a)
+source, host, port, count = pos[0], pos[1], int(pos[2]), int(pos[3])
+rng = random.Random(int(opts["--seed"]))
+interval = float(opts["--interval"])
+here = os.path.dirname(os.path.abspath(__file__))
+vectors = os.path.join(here, "..", "..", "userctl", "vnic-auth", "tests", "vectors.json")
+seeds = [bytes.fromhex(h) for h in json.load(open(vectors))["messages"].values()]
+
+
+def mutate(m):
+    m = bytearray(m)
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(7)
+        if op == 0 and m:
+            i = rng.randrange(len(m))
+            m[i] ^= 1 << rng.randrange(8)
+        elif op == 1 and m:
+            del m[rng.randrange(len(m)) :]
+        elif op == 2:
+            m += os.urandom(rng.randint(1, 64))
+        elif op == 3 and len(m) > 4:
+            i = rng.randrange(len(m) - 2)
+            m[i : i + 2] = rng.choice([b"\x00\x00", b"\xff\xff", b"\x7f\xff", b"\x80\x00"])
+        elif op == 4:
+            other = rng.choice(seeds)
+            cut = rng.randrange(min(len(m), len(other)) + 1)
+            m = m[:cut] + bytearray(other[cut:])
+        elif op == 5 and m:
+            i = rng.randrange(len(m))
+            m[i:i] = bytes([m[i]]) * rng.randint(1, 32)
+        elif op == 6 and m:
+            i = rng.randrange(len(m))
+            m[i] = rng.randrange(256)
+    return bytes(m[:1472])
+
+
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind((source, 0))
+sock.setblocking(False)
+answered = 0
+for n in range(count):
+    kind = rng.randrange(10)
+    if kind < 7:
+        data = mutate(rng.choice(seeds))
+    elif kind < 9:
+        data = os.urandom(rng.randint(0, 1472))
+    else:
+        data = rng.choice(seeds)  # a stale but well-formed message
+    try:
+        sock.sendto(data, (host, port))
+    except OSError:
+        pass
+    try:
+        while True:
+            sock.recv(2048)
+            answered += 1
+    except BlockingIOError:
+        pass
+    if interval:
+        time.sleep(interval)
+time.sleep(0.5)
+try:
+    while True:
+        sock.recv(2048)
+        answered += 1
+except BlockingIOError:
+    pass
+print(f"sent {count}, answered {answered}")
