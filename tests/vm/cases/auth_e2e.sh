@@ -82,13 +82,15 @@ ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1
 get >/dev/null && fail "site one answered without its session"
 
 # The SP down: a time-out sentence after the protocol's 7.5 s of tries, not
-# much later (the margin covers process start, longer on the debug kernel).
+# much later (the margin covers process start on a loaded machine: 15 s
+# was seen on the debug kernel with three VMs sharing two cores; the unit
+# tests time the schedule itself).
 start=$(date +%s%N)
 rc=0; err=$(auth alice "alice pass" 2>&1) || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$rc" -ne 0 ] || fail "authentication succeeded with no provider"
 expect_match "$err" "^vnicctl: authentication failed: no answer from the provider 10.0.2.1:7390 after 4 tries" "time-out message"
-slack=2500; [ "${VNIC_FLAVOR:-normal}" = debug ] && slack=6000
+slack=4000; [ "${VNIC_FLAVOR:-normal}" = debug ] && slack=20000
 [ "$ms" -ge 7500 ] && [ "$ms" -lt $((7500 + slack)) ] || fail "the time-out took $ms ms"
 
 provider_start
