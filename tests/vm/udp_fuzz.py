@@ -5,8 +5,10 @@ usage: udp_fuzz.py SOURCE HOST PORT COUNT [--seed N] [--interval SECONDS]
 
 Mutates the four messages of userctl/vnic-auth/tests/vectors.json (bit
 flips, truncation, extension, spliced fields, repeated and overwritten
-bytes) and mixes in random datagrams of 0 to 1,472 bytes. Reads and
-discards any answer. Prints "sent COUNT, answered K".
+bytes), mixes in random datagrams of 0 to 1,472 bytes, and forges fresh
+Auth-REQs (the vectors' one, for user alice, with a new transaction id and
+Nc) that it never follows up. Reads and discards any answer. Prints
+"sent COUNT, answered K".
 """
 import json
 import os
@@ -29,7 +31,17 @@ rng = random.Random(int(opts["--seed"]))
 interval = float(opts["--interval"])
 here = os.path.dirname(os.path.abspath(__file__))
 vectors = os.path.join(here, "..", "..", "userctl", "vnic-auth", "tests", "vectors.json")
-seeds = [bytes.fromhex(h) for h in json.load(open(vectors))["messages"].values()]
+messages = json.load(open(vectors))["messages"]
+seeds = [bytes.fromhex(h) for h in messages.values()]
+auth_req = bytes.fromhex(messages["auth_req"])
+TXID, NONCE_C = slice(8, 12), slice(136, 168)  # Documentation/auth-protocol.md
+
+
+def forged_req():
+    m = bytearray(auth_req)
+    m[TXID] = os.urandom(4)
+    m[NONCE_C] = os.urandom(32)
+    return bytes(m)
 
 
 def mutate(m):
@@ -65,8 +77,10 @@ sock.setblocking(False)
 answered = 0
 for n in range(count):
     kind = rng.randrange(10)
-    if kind < 7:
+    if kind < 6:
         data = mutate(rng.choice(seeds))
+    elif kind < 7:
+        data = forged_req()
     elif kind < 9:
         data = os.urandom(rng.randint(0, 1472))
     else:
