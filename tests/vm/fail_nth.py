@@ -27,6 +27,8 @@ import socket
 import struct
 import sys
 
+from nlattr import attr, attrs
+
 NETLINK_ROUTE, NETLINK_GENERIC = 0, 16
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 F_REQUEST, F_ACK, F_DUMP, F_EXCL, F_CREATE = 1, 4, 0x300, 0x200, 0x400
@@ -40,10 +42,6 @@ CMD_EMBED_ADD, CMD_EMBED_DEL, CMD_EMBED_GET = 4, 5, 6
 A_RELAY, A_VNIC, A_CLIENT, A_ID, A_SERVER, A_PORT, A_SUPERVISOR = 2, 3, 4, 5, 6, 7, 8
 SOL_NETLINK, NETLINK_EXT_ACK = 270, 11
 MAX_N = 5000
-
-
-def attr(kind, payload):
-    return struct.pack("=HH", 4 + len(payload), kind) + payload + b"\0" * (-len(payload) % 4)
 
 
 def u32(kind, v):
@@ -109,7 +107,8 @@ class Nl:
                 if typ == NLMSG_ERROR:
                     return -struct.unpack_from("=i", part, 16)[0], out
                 if typ == NLMSG_DONE:
-                    return 0, out
+                    # A dump's end carries its error, if it failed midway.
+                    return (-struct.unpack_from("=i", part, 16)[0] if len(part) >= 20 else 0), out
                 out.append(part)
                 if not dump and not ack:
                     return 0, out
@@ -122,17 +121,6 @@ class Nl:
         except OSError:
             pass
         self.sock.setblocking(True)
-
-
-def attrs(buf):
-    out, off = {}, 0
-    while off + 4 <= len(buf):
-        ln, kind = struct.unpack_from("=HH", buf, off)
-        if ln < 4:
-            break
-        out.setdefault(kind & 0x3FFF, buf[off + 4 : off + ln])
-        off += (ln + 3) & ~3
-    return out
 
 
 class FailNth:
@@ -174,12 +162,14 @@ def ifinfo(index=0):
 
 def main():
     op, args = sys.argv[1], sys.argv[2:]
-    rt = Nl(NETLINK_ROUTE)
-    gn = Nl(NETLINK_GENERIC) if op in ("session", "embed", "dump-sessions", "dump-embed") else None
     name = args[0] if args else ""
+    # A fresh socket for every request: a failed dump or a lost answer leaves
+    # state on its socket (a dump still running answers the next with EBUSY).
+    rt = lambda: Nl(NETLINK_ROUTE)  # noqa: E731
+    gn = lambda: Nl(NETLINK_GENERIC)  # noqa: E731
 
     def dellink(n):
-        err, _ = rt.request(RTM_DELLINK, ifinfo() + attr(IFLA_IFNAME, n.encode() + b"\0"))
+        err, _ = rt().request(RTM_DELLINK, ifinfo() + attr(IFLA_IFNAME, n.encode() + b"\0"))
         return err
 
     if op in ("vnic", "relay", "ss"):
@@ -192,7 +182,7 @@ def main():
         body = ifinfo() + attr(IFLA_IFNAME, name.encode() + b"\0") + body
 
         def attempt(fail):
-            return rt.request(RTM_NEWLINK, body, flags=F_EXCL | F_CREATE, fail=fail)[0]
+            return rt().request(RTM_NEWLINK, body, flags=F_EXCL | F_CREATE, fail=fail)[0]
 
         def made():
             return link_exists(name)
@@ -215,16 +205,16 @@ def main():
             want = (A_SERVER, ip(args[1]))
 
         def attempt(fail):
-            return gn.request(cmd_add, body, fail=fail)[0]
+            return gn().request(cmd_add, body, fail=fail)[0]
 
         def made():
-            err, msgs = gn.request(cmd_get, sel, dump=True, ack=False)
+            err, msgs = gn().request(cmd_get, sel, dump=True, ack=False)
             if err:
                 raise SystemExit(f"{op}: the check's dump failed: errno {err}")
             return any(attrs(m[20:]).get(want[0]) == want[1] for m in msgs)
 
         def undo():
-            return gn.request(cmd_del, key)[0]
+            return gn().request(cmd_del, key)[0]
 
     elif op in ("dump-sessions", "dump-embed", "dump-links"):
         if op == "dump-links":
@@ -233,13 +223,13 @@ def main():
             ident = socket.if_nametoindex(name)
             nl = gn
             cmd, sel = (CMD_SESSION_GET, attr(A_RELAY, struct.pack("=I", ident))) if op == "dump-sessions" else (CMD_EMBED_GET, attr(A_SUPERVISOR, struct.pack("=I", ident)))
-        err, msgs = nl.request(cmd, sel, dump=True, ack=False)
+        err, msgs = nl().request(cmd, sel, dump=True, ack=False)
         if err:
             raise SystemExit(f"{op}: the dump fails without a fault: errno {err}")
         whole = len(msgs)
 
         def attempt(fail):
-            err, msgs = nl.request(cmd, sel, dump=True, ack=False, fail=fail)
+            err, msgs = nl().request(cmd, sel, dump=True, ack=False, fail=fail)
             if err == 0 and len(msgs) != whole:
                 return -1  # a dump that ends "done" must be whole
             return err

@@ -11,25 +11,18 @@ import struct
 import sys
 import time
 
+from nlattr import attr, attrs as first_attrs
+
+
+def attrs(buf):
+    """Every payload of each attribute type."""
+    return first_attrs(buf, every=True)
+
+
 NETLINK_GENERIC, GENL_ID_CTRL, NLMSG_ERROR = 16, 0x10, 2
 CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MCAST_GROUPS = 3, 1, 2, 7
 A_RELAY, A_VNIC, A_CLIENT, A_ID = 2, 3, 4, 5
 SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, NETLINK_EXT_ACK = 270, 1, 11
-
-
-def attr(kind, payload):
-    return struct.pack("=HH", 4 + len(payload), kind) + payload + b"\0" * (-len(payload) % 4)
-
-
-def attrs(buf):
-    out, off = {}, 0
-    while off + 4 <= len(buf):
-        ln, kind = struct.unpack_from("=HH", buf, off)
-        if ln < 4:
-            break
-        out.setdefault(kind & 0x3FFF, []).append(buf[off + 4 : off + ln])
-        off += (ln + 3) & ~3
-    return out
 
 
 def msg(family, flags, seq, cmd, body):

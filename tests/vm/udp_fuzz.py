@@ -71,6 +71,17 @@ def mutate(m):
     return bytes(m[:1472])
 
 
+def drain():
+    """Reads every answer waiting; returns how many."""
+    n = 0
+    try:
+        while True:
+            sock.recv(2048)
+            n += 1
+    except BlockingIOError:
+        return n
+
+
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.bind((source, 0))
 sock.setblocking(False)
@@ -89,19 +100,9 @@ for n in range(count):
         sock.sendto(data, (host, port))
     except OSError:
         pass
-    try:
-        while True:
-            sock.recv(2048)
-            answered += 1
-    except BlockingIOError:
-        pass
+    answered += drain()
     if interval:
         time.sleep(interval)
 time.sleep(0.5)
-try:
-    while True:
-        sock.recv(2048)
-        answered += 1
-except BlockingIOError:
-    pass
+answered += drain()
 print(f"sent {count}, answered {answered}")

@@ -508,13 +508,7 @@ fn abandoned_exchanges_do_not_lock_out_the_user() {
     let mut s = server(1);
     let t0 = Instant::now();
     for i in 0..8u8 {
-        let mut c = Client::new(
-            client_config("alice", b"alice's passcode", "http"),
-            SERVER,
-            t0,
-            &mut TestRandom::new(i.into()),
-        )
-        .expect("client");
+        let mut c = alice_client(t0, i.into());
         let req = c.poll_transmit().expect("req").data;
         let from = SocketAddr::new(std::net::IpAddr::from([192, 0, 2, 100 + i]), 1000);
         s.handle_datagram(t0, from, &req, &backend);
@@ -531,18 +525,23 @@ fn abandoned_exchanges_do_not_lock_out_the_user() {
     assert_eq!(timeouts, 8, "every abandoned exchange timed out");
     while s.poll_transmit().is_some() {}
     // alice, from her own address, is still granted.
-    let mut c = Client::new(
-        client_config("alice", b"alice's passcode", "http"),
-        SERVER,
-        later,
-        &mut TestRandom::new(77),
-    )
-    .expect("client");
+    let mut c = alice_client(later, 77);
     s.handle_datagram(later, CLIENT, &c.poll_transmit().expect("req").data, &backend);
     c.handle_datagram(later, SERVER, &s.poll_transmit().expect("challenge").data);
     s.handle_datagram(later, CLIENT, &c.poll_transmit().expect("rep").data, &backend);
     let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
     assert!(granted_session(&events).is_some(), "alice refused after abandoned exchanges: {events:?}");
+}
+
+/// A client for alice with her passcode, started at `now`.
+fn alice_client(now: Instant, seed: u64) -> Client {
+    Client::new(
+        client_config("alice", b"alice's passcode", "http"),
+        SERVER,
+        now,
+        &mut TestRandom::new(seed),
+    )
+    .expect("client")
 }
 
 fn backend_clone(b: &MemBackend) -> MemBackend {
@@ -671,13 +670,7 @@ fn ids_are_unique_among_live_and_pending_sessions() {
     let t0 = Instant::now();
     let mut ids = std::collections::HashSet::new();
     for i in 0..200u16 {
-        let mut c = Client::new(
-            client_config("alice", b"alice's passcode", "http"),
-            SERVER,
-            t0,
-            &mut TestRandom::new(i.into()),
-        )
-        .expect("client");
+        let mut c = alice_client(t0, i.into());
         let from = SocketAddr::from(([10, 0, (i >> 8) as u8, i as u8], 1));
         s.handle_datagram(t0, from, &c.poll_transmit().expect("req").data, &backend);
         c.handle_datagram(t0, from, &s.poll_transmit().expect("rr").data);
