@@ -3,7 +3,7 @@
 injection through /proc/self/fail-nth, on a kernel with CONFIG_FAILSLAB and
 failslab's ignore-gfp-wait off).
 
-usage: fail_nth.py OP ARGS...
+usage: fail_nth.py [--only N] OP ARGS...
   vnic NAME ID                RTM_NEWLINK kind vnic with ID
   relay NAME PNIC             RTM_NEWLINK kind vnic-relay on PNIC
   ss NAME                     RTM_NEWLINK kind vnic-ss (host mode)
@@ -14,8 +14,10 @@ usage: fail_nth.py OP ARGS...
   dump-links                  RTM_GETLINK dump (every vnic kind's attributes)
 
 For n = 1, 2, ...: the n-th allocation of the request fails. The request must
-then fail with ENOMEM (or its answer be lost, ENOBUFS) and leave nothing
-made, or succeed whole; what it made is undone. Any other error (EEXIST,
+then fail with ENOMEM (or its answer be lost, ENOBUFS; or, creating a
+link, EINVAL without a message, which is how the core reports a failed
+allocation of the device's sysfs name) and leave nothing made, or succeed
+whole; what it made is undone. Any other error (EEXIST,
 EBUSY, EINVAL: something half-made is in the way) is a failure. It stops
 at the first n the request never reaches, so every allocation was failed
 once. Prints one line, "OP: N allocations failed in turn: ..."; exits 1 on
@@ -42,6 +44,7 @@ CMD_EMBED_ADD, CMD_EMBED_DEL, CMD_EMBED_GET = 4, 5, 6
 A_RELAY, A_VNIC, A_CLIENT, A_ID, A_SERVER, A_PORT, A_SUPERVISOR = 2, 3, 4, 5, 6, 7, 8
 SOL_NETLINK, NETLINK_EXT_ACK = 270, 11
 MAX_N = 5000
+LINK_OPS = ("vnic", "relay", "ss")
 
 
 def u32(kind, v):
@@ -63,6 +66,7 @@ class Nl:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         self.seq = 1
         self.family = None
+        self.extack = ""
         if proto == NETLINK_GENERIC:
             self.family = GENL_ID_CTRL
             _, msgs = self.request(CTRL_CMD_GETFAMILY, attr(CTRL_ATTR_FAMILY_NAME, b"vnic\0"), dump=False, ack=False)
@@ -105,7 +109,12 @@ class Nl:
                 if s != seq:
                     continue
                 if typ == NLMSG_ERROR:
-                    return -struct.unpack_from("=i", part, 16)[0], out
+                    err = -struct.unpack_from("=i", part, 16)[0]
+                    if err:
+                        # Uncapped: the request is echoed, then the TLVs.
+                        echoed = struct.unpack_from("=I", part, 20)[0]
+                        self.extack = attrs(part[20 + ((echoed + 3) & ~3) :]).get(1, b"").split(b"\0")[0].decode()
+                    return err, out
                 if typ == NLMSG_DONE:
                     # A dump's end carries its error, if it failed midway.
                     return (-struct.unpack_from("=i", part, 16)[0] if len(part) >= 20 else 0), out
@@ -161,18 +170,28 @@ def ifinfo(index=0):
 
 
 def main():
+    only = None
+    if sys.argv[1] == "--only":
+        # Debugging: fail allocation N alone and report what came back.
+        only, sys.argv[1:3] = int(sys.argv[2]), []
     op, args = sys.argv[1], sys.argv[2:]
     name = args[0] if args else ""
     # A fresh socket for every request: a failed dump or a lost answer leaves
     # state on its socket (a dump still running answers the next with EBUSY).
-    rt = lambda: Nl(NETLINK_ROUTE)  # noqa: E731
-    gn = lambda: Nl(NETLINK_GENERIC)  # noqa: E731
+    last = {}
+
+    def fresh(proto):
+        last["nl"] = Nl(proto)
+        return last["nl"]
+
+    rt = lambda: fresh(NETLINK_ROUTE)  # noqa: E731
+    gn = lambda: fresh(NETLINK_GENERIC)  # noqa: E731
 
     def dellink(n):
         err, _ = rt().request(RTM_DELLINK, ifinfo() + attr(IFLA_IFNAME, n.encode() + b"\0"))
         return err
 
-    if op in ("vnic", "relay", "ss"):
+    if op in LINK_OPS:
         if op == "vnic":
             body = linkinfo(b"vnic", attr(IFLA_VNIC_ID, struct.pack("=H", int(args[1]))))
         elif op == "relay":
@@ -246,10 +265,18 @@ def main():
     if made():
         raise SystemExit(f"{op}: the object exists before the run")
     fail = FailNth()
+    if only is not None:
+        fail.n = only
+        err = attempt(fail)
+        print(f"{op}: allocation {only} failed: errno {err}, injected {fail.injected}, made {made()}")
+        if made():
+            undo()
+        return
     errors, ok, n = {}, 0, 0
     for n in range(1, MAX_N + 1):
         fail.n = n
         err = attempt(fail)
+        said = last["nl"].extack
         if not fail.injected:
             # The request never reached its n-th allocation: all were covered.
             if err != 0:
@@ -262,13 +289,17 @@ def main():
                 pass
             else:
                 raise SystemExit(f"{op}: succeeded with allocation {n} failed, but nothing was made")
-        elif err in (errno.ENOMEM, errno.ENOBUFS):
+        elif err in (errno.ENOMEM, errno.ENOBUFS) or (err == errno.EINVAL and not said and op in LINK_OPS):
+            # EINVAL without a message: the core's netdev_register_kobject
+            # ignores dev_set_name's ENOMEM, and device_add then refuses the
+            # nameless device with EINVAL (Linux 6.12). vnic's own EINVALs
+            # always say why.
             errors[err] = errors.get(err, 0) + 1
             if present and err == errno.ENOMEM:
                 raise SystemExit(f"{op}: allocation {n} failed with ENOMEM, yet the object was made (half-made?)")
         else:
-            raise SystemExit(f"{op}: allocation {n} failed gave errno {err} ({os.strerror(abs(err))}): "
-                             "something left behind by an earlier failure?")
+            raise SystemExit(f"{op}: allocation {n} failed gave errno {err} ({os.strerror(abs(err))}"
+                             f"{': ' + said if said else ''}): something left behind by an earlier failure?")
         if present:
             e = undo()
             if e:
