@@ -18,8 +18,11 @@ rc=0
 fail() { echo "$*"; rc=1; }
 
 for u in alice bob; do
-	printf '%s %s\n' "$u" "$(echo test | "$VNICCTL" passcode-hash --test-cost)"
-done >"$t/passcodes.txt" || { echo "vnicctl passcode-hash failed"; exit 1; }
+	# Its own step: a failure inside printf's argument would be lost.
+	hash=$(echo test | "$VNICCTL" passcode-hash --test-cost) && [ -n "$hash" ] ||
+		{ echo "vnicctl passcode-hash failed"; exit 1; }
+	printf '%s %s\n' "$u" "$hash" >>"$t/passcodes.txt"
+done
 
 import() { # import PERMISSION VCS_ID [OPTIONS...]: stdout to $t/out, stderr to $t/err
 	"$VNICCTL" provider-import --permission "$1" --vcs-id "$2" --passcodes "$t/passcodes.txt" "${@:3}" \
@@ -38,9 +41,15 @@ else
 	done
 	[ "$(grep -c '^\[\[vnic\]\]$' "$t/out")" = 3 ] || fail "expected 3 [[vnic]] tables"
 	[ "$(grep -c '^\[\[user\]\]$' "$t/out")" = 2 ] || fail "expected 2 [[user]] tables"
-	# A TOML parser other than vnicctl's own, where Python has one (3.11+).
-	if python3 -c 'import tomllib' 2>/dev/null; then
-		python3 - "$t/out" >"$t/py" 2>&1 <<-'EOF' || fail "python's tomllib disagrees: $(tail -n 1 "$t/py")"
+	# A TOML parser other than vnicctl's own: Python's tomllib (3.11+; the
+	# Python first on PATH or Debian's). None at all is a failure, not a skip.
+	py=
+	for p in python3 /usr/bin/python3; do
+		"$p" -c 'import tomllib' 2>/dev/null && { py=$p; break; }
+	done
+	[ -n "$py" ] || fail "no Python with tomllib (3.11 or later) to parse the output"
+	if [ -n "$py" ]; then
+		"$py" - "$t/out" >"$t/py" 2>&1 <<-'EOF' || fail "python's tomllib disagrees: $(tail -n 1 "$t/py")"
 			import sys, tomllib
 			c = tomllib.load(open(sys.argv[1], "rb"))
 			assert [(v["name"], v["number"], v["id"]) for v in c["vnic"]] == \

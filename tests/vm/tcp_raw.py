@@ -2,8 +2,8 @@
 """Send one hand-built IPv4 or IPv6 TCP segment (for relay tests).
 
 usage: tcp_raw.py SRC DST DPORT [--urg-ptr N] [--flags S|SU|A...] [--doff WORDS]
-Flags: S=SYN, A=ACK, U=URG, P=PSH, F=FIN, R=RST. The checksums are correct
-unless --bad-csum is given.
+Flags: S=SYN, A=ACK, U=URG, P=PSH, F=FIN, R=RST. The checksums are always
+correct (tests/vm/hostile.py sends bad ones).
 """
 import argparse
 import socket
