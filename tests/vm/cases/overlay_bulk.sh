@@ -17,9 +17,12 @@ got=$(ip netns exec client curl -sf --max-time 600 http://10.0.2.1/big.bin | sha
 expect_eq "$got" "$want" "sha256 of 100 MB through vNIC #1"
 
 # 100 MB is ~72,000 full-size segments; rewritten one by one the relay
-# would count as many replies. Super-packets keep it far below.
+# would count as many replies. Super-packets keep it below: about 2,000
+# with two vCPUs, but a slow sender builds small ones (TCP sizes them by
+# its pacing rate): 36,992 on the debug kernel with one vCPU. Below 54,000
+# (three quarters of the segments) still tells the two apart.
 replies=$(relay_counter replies)
-[ "$replies" -lt 20000 ] || fail "replies were rewritten segment by segment ($replies rewrites for 100 MB)"
+[ "$replies" -lt 54000 ] || fail "replies were rewritten segment by segment ($replies rewrites for 100 MB)"
 echo "100 MB: $replies reply rewrites, $(ss_counter cleared) clears on the client"
 
 # rmmod while a transfer runs: the module goes, the transfer dies, the
