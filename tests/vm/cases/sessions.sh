@@ -17,9 +17,8 @@ send() { ip netns exec client python3 ../tcp_raw.py "$@" 10.0.1.1 80; sleep 0.2;
 send6() { ip netns exec client python3 ../tcp_raw.py "$@" fd00::1 80; sleep 0.2; }
 
 # The event listener stops after 900 s without an event; the case kills it
-# at the end (the
-# debug kernel with one vCPU once went more than 120 s between two
-# events).
+# at the end (the debug kernel with one vCPU once went more than 120 s
+# between two events).
 sp python3 ../genl_sessions.py listen 900 >/tmp/events.log &
 listener=$!
 for _ in $(seq 300); do grep -q listening /tmp/events.log && break; sleep 0.1; done
