@@ -108,6 +108,15 @@ sp_vnics() {
 	ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
 	for n in "$@"; do ip netns exec sp vnicctl link add "vnic$n" --number "$n" --id "$n" --up; done
 }
+# dual_stack_vnic1: routed_hosts6, relay0 and vNIC #1 (192.168.1.1 and
+# fd00:a1::1), and sessions with ID 1 for the client's two addresses.
+dual_stack_vnic1() {
+	routed_hosts6
+	sp_vnics 1
+	ip -n sp -6 addr add fd00:a1::1/64 dev vnic1 nodad
+	ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1
+	ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00:1::2 --id 1
+}
 # wait_listen NS PORT [ADDR]: until something listens on TCP PORT in NS
 # (on ADDR if given; 10 s).
 wait_listen() {

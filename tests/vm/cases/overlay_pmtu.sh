@@ -7,11 +7,7 @@
 # errors find no socket and the flows black-hole.
 . ../lib.sh
 load_vnic
-routed_hosts6
-sp_vnics 1
-ip -n sp -6 addr add fd00:a1::1/64 dev vnic1 nodad
-ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1
-ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00:1::2 --id 1
+dual_stack_vnic1
 sp_blob_servers 4000000
 ip netns exec client vnicctl link add ss0 --supervisor host --up
 ip netns exec client vnicctl embed add --dev ss0 --server 10.0.2.1 --port 80 --id 1
