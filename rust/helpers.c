@@ -31,6 +31,7 @@ void *vnic_rx_handler_data_rtnl(const struct net_device *dev) { return rtnl_dere
 struct sk_buff *vnic_genlmsg_new_default(void) { return genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL); }
 void vnic_genlmsg_end(struct sk_buff *skb, void *hdr) { genlmsg_end(skb, hdr); }
 void vnic_genlmsg_cancel(struct sk_buff *skb, void *hdr) { genlmsg_cancel(skb, hdr); }
+bool vnic_genl_has_listeners(const struct genl_family *family, struct net *net, unsigned int group) { return genl_has_listeners(family, net, group); }
 int vnic_genlmsg_multicast(const struct genl_family *family, struct net *net, struct sk_buff *skb, unsigned int group) { return genlmsg_multicast_netns(family, net, skb, 0, group, GFP_KERNEL); }
 struct net *vnic_genl_info_net(const struct genl_info *info) { return genl_info_net(info); }
 const struct genl_info *vnic_genl_dumpit_info(struct netlink_callback *cb) { return &genl_dumpit_info(cb)->info; }

@@ -46,6 +46,7 @@ void *vnic_rx_handler_data_rtnl(const struct net_device *dev);
 struct sk_buff *vnic_genlmsg_new_default(void);
 void vnic_genlmsg_end(struct sk_buff *skb, void *hdr);
 void vnic_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+bool vnic_genl_has_listeners(const struct genl_family *family, struct net *net, unsigned int group);
 int vnic_genlmsg_multicast(const struct genl_family *family, struct net *net, struct sk_buff *skb, unsigned int group);
 struct net *vnic_genl_info_net(const struct genl_info *info);
 const struct genl_info *vnic_genl_dumpit_info(struct netlink_callback *cb);

@@ -181,8 +181,14 @@ impl<'a> Request<'a> {
         unsafe { ExtAck::new((*self.ctx.info).extack) }
     }
     /// Multicasts an event built by `f` to the family's group in the
-    /// requester's namespace (nobody listening is not an error).
+    /// requester's namespace (nobody listening is not an error, and then
+    /// nothing is built: a bulk load of sessions allocates no events).
     pub(crate) fn notify(&mut self, cmd: u8, f: impl FnOnce(&mut GenlMsg) -> Result) -> Result {
+        // SAFETY: the family is registered; `net` is the requester's,
+        // alive during the operation; group 0 is the family's only group.
+        if !unsafe { bindings::vnic_genl_has_listeners(self.family(), self.net().0, 0) } {
+            return Ok(());
+        }
         // SAFETY: allocation of a netlink message; checked below.
         let skb = unsafe { bindings::vnic_genlmsg_new_default() };
         if skb.is_null() {

@@ -3,7 +3,7 @@
 use crate::cli::EmbedCommand;
 use crate::error::CliError;
 use crate::genl::Genl;
-use crate::iface::{ifindex, ifname};
+use crate::iface::{ifindex, IfNames};
 use std::net::SocketAddr;
 use vnic_uapi::genl::{
     parse_rule, replace_rule_attrs, rule_attrs, supervisor_filter, Rule, CMD_EMBED_ADD, CMD_EMBED_DEL, CMD_EMBED_GET, NLM_F_DUMP,
@@ -68,12 +68,13 @@ fn service(r: &Rule) -> String {
 }
 
 fn print(rules: &[Rule], json: bool) -> Result<(), CliError> {
+    let mut names = IfNames::default();
     if json {
         let rows: Vec<_> = rules
             .iter()
             .map(|r| {
                 serde_json::json!({
-                    "supervisor": ifname(r.supervisor),
+                    "supervisor": names.get(r.supervisor),
                     "server": r.server.to_string(),
                     "port": r.port,
                     "id": r.id,
@@ -85,7 +86,7 @@ fn print(rules: &[Rule], json: bool) -> Result<(), CliError> {
     } else {
         for r in rules {
             let id = r.id.map_or_else(|| "-".to_string(), |i| i.to_string());
-            println!("{} id {} (supervisor {})", service(r), id, ifname(r.supervisor));
+            println!("{} id {} (supervisor {})", service(r), id, names.get(r.supervisor));
         }
     }
     Ok(())

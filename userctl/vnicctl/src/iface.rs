@@ -2,6 +2,7 @@
 
 use crate::error::CliError;
 use crate::parse;
+use std::collections::HashMap;
 use std::ffi::CString;
 
 /// Interface index of device `name`, with a sentence if there is none.
@@ -27,3 +28,16 @@ pub fn ifname(index: u32) -> String {
     unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
 }
 
+
+/// Names of interfaces by index, each asked of the kernel once: a dump of
+/// 65,535 sessions names the same few devices over and over, and every
+/// `if_indextoname` costs a socket and an ioctl.
+#[derive(Default)]
+pub struct IfNames(HashMap<u32, String>);
+
+impl IfNames {
+    /// Name of interface `index` (as [`ifname`]).
+    pub fn get(&mut self, index: u32) -> String {
+        self.0.entry(index).or_insert_with(|| ifname(index)).clone()
+    }
+}

@@ -3,7 +3,7 @@
 use crate::cli::SessionCommand;
 use crate::error::CliError;
 use crate::genl::Genl;
-use crate::iface::{ifindex, ifname};
+use crate::iface::{ifindex, IfNames};
 use vnic_uapi::genl::{
     parse_session, relay_filter, session_attrs, Session, CMD_SESSION_ADD, CMD_SESSION_DEL, CMD_SESSION_GET, NLM_F_DUMP,
 };
@@ -36,13 +36,14 @@ pub fn run(cmd: SessionCommand, json: bool) -> Result<(), CliError> {
 }
 
 fn print(sessions: &[Session], json: bool) -> Result<(), CliError> {
+    let mut names = IfNames::default();
     if json {
         let rows: Vec<_> = sessions
             .iter()
             .map(|s| {
                 serde_json::json!({
-                    "relay": ifname(s.relay),
-                    "vnic": s.vnic.map(ifname),
+                    "relay": names.get(s.relay),
+                    "vnic": s.vnic.map(|v| names.get(v)),
                     "client": s.client.to_string(),
                     "id": s.id,
                     "cip": s.cip.map(|c| c.to_string()),
@@ -53,9 +54,9 @@ fn print(sessions: &[Session], json: bool) -> Result<(), CliError> {
         println!("{text}");
     } else {
         for s in sessions {
-            let vnic = s.vnic.map(ifname).unwrap_or_else(|| "-".into());
+            let vnic = s.vnic.map(|v| names.get(v)).unwrap_or_else(|| "-".into());
             let cip = s.cip.map(|c| format!(" as {c}")).unwrap_or_default();
-            println!("{} id {} -> {}{} (relay {})", s.client, s.id, vnic, cip, ifname(s.relay));
+            println!("{} id {} -> {}{} (relay {})", s.client, s.id, vnic, cip, names.get(s.relay));
         }
     }
     Ok(())
