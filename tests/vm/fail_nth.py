@@ -29,7 +29,7 @@ import socket
 import struct
 import sys
 
-from nlattr import attr, attrs
+from nlattr import Receiver, attr, attrs
 
 NETLINK_ROUTE, NETLINK_GENERIC = 0, 16
 NLMSG_ERROR, NLMSG_DONE = 2, 3
@@ -64,6 +64,7 @@ class Nl:
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.receiver = Receiver(self.sock)
         self.seq = 1
         self.family = None
         self.extack = ""
@@ -97,7 +98,7 @@ class Nl:
         out = []
         while True:
             try:
-                data = self.sock.recv(1 << 20)
+                data = self.receiver.recv()
             except OSError as e:
                 self.drain()
                 return e.errno, out
@@ -126,7 +127,7 @@ class Nl:
         self.sock.setblocking(False)
         try:
             while True:
-                self.sock.recv(1 << 20)
+                self.receiver.recv()
         except OSError:
             pass
         self.sock.setblocking(True)

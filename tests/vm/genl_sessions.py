@@ -11,7 +11,7 @@ import struct
 import sys
 import time
 
-from nlattr import attr, attrs as first_attrs
+from nlattr import Receiver, attr, attrs as first_attrs
 
 
 def attrs(buf):
@@ -61,6 +61,7 @@ relay, vnic, count = socket.if_nametoindex(sys.argv[2]), socket.if_nametoindex(s
 # acks each), then their acks; the first error ends the run after its batch.
 BATCH = 256
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+receiver = Receiver(sock)
 added, first_error = 0, None
 for start in range(1, count + 1, BATCH):
     ids = range(start, min(start + BATCH, count + 1))
@@ -73,7 +74,7 @@ for start in range(1, count + 1, BATCH):
     sock.send(b"".join(out))
     pending = len(ids)
     while pending:
-        r, off = sock.recv(1 << 20), 0
+        r, off = receiver.recv(), 0
         while off + 20 <= len(r) and pending:
             ln = struct.unpack_from("=I", r, off)[0]
             err = struct.unpack_from("=i", r, off + 16)[0]

@@ -116,11 +116,16 @@ fam = family_id(gs)
 stats = {"sent": 0, "errors": 0, "acks": 0}
 
 
+# One buffer for every read (a fresh 1 MiB per recv costs an mmap each:
+# see nlattr.Receiver).
+BUF = bytearray(1 << 20)
+
+
 def drain(s):
     s.setblocking(False)
     while True:
         try:
-            data = s.recv(1 << 20)
+            data = bytes(memoryview(BUF)[: s.recv_into(BUF)])
         except BlockingIOError:
             break
         except OSError as e:
