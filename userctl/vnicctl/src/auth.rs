@@ -7,12 +7,13 @@ use crate::embed;
 use crate::error::CliError;
 use crate::exchange::{self, After};
 use crate::iface::ifindex;
+use crate::output::Format;
 use std::net::SocketAddr;
 use std::time::Duration;
 use vnic_auth::{ClientConfig, ClientEvent, Grant};
 
 /// Runs `vnicctl auth`.
-pub fn run(a: &AuthArgs, json: bool) -> Result<(), CliError> {
+pub fn run(a: &AuthArgs, out: Format) -> Result<(), CliError> {
     let provider = exchange::provider_addr(&a.provider)?;
     let supervisor = ifindex(&a.dev)?;
     let passcode = crate::passcode::read(a.passcode_file.as_deref())?;
@@ -29,11 +30,11 @@ pub fn run(a: &AuthArgs, json: bool) -> Result<(), CliError> {
         None => return Err(CliError::Input("the exchange ended without an answer".into())),
     };
     embed::replace(supervisor, &a.dev, SocketAddr::new(grant.service_addr, grant.service_port), grant.id.get())?;
-    print(a, &grant, json)
+    print(a, &grant, out)
 }
 
-fn print(a: &AuthArgs, g: &Grant, json: bool) -> Result<(), CliError> {
-    if json {
+fn print(a: &AuthArgs, g: &Grant, out: Format) -> Result<(), CliError> {
+    if out.is_json() {
         let row = serde_json::json!({
             "provider": g.provider.to_string(),
             "user": a.user,
@@ -44,8 +45,7 @@ fn print(a: &AuthArgs, g: &Grant, json: bool) -> Result<(), CliError> {
             "vnic": g.vnic,
             "dev": a.dev,
         });
-        let text = serde_json::to_string_pretty(&row).map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
-        println!("{text}");
+        out.print_json(&row)?;
     } else {
         println!(
             "granted: user {} service {} at {} with ID {} (vNIC #{} of provider {}), embedded on {}",

@@ -6,9 +6,12 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "vnicctl", version, about)]
 pub struct Cli {
-    /// Print JSON instead of text (as `ip -j`).
+    /// Print JSON instead of text, on one line (as `ip -j`).
     #[arg(short = 'j', long = "json", global = true)]
     pub json: bool,
+    /// With -j: indent the JSON (as `ip -j -p`).
+    #[arg(short = 'p', long = "pretty", global = true)]
+    pub pretty: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -281,4 +284,40 @@ pub struct LinkAdd {
     /// Bring the device up after creating it.
     #[arg(long)]
     pub up: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn grammar_is_consistent() {
+        // clap's own check of each command (names, defaults, groups).
+        Cli::command().debug_assert();
+    }
+
+    /// Every short option of `cmd` and its subcommands, with where it is.
+    fn shorts(cmd: &clap::Command, path: &str, out: &mut Vec<(String, char, String)>) {
+        for a in cmd.get_arguments() {
+            if let Some(c) = a.get_short() {
+                out.push((path.to_string(), c, a.get_id().to_string()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            shorts(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn no_subcommand_option_takes_a_global_short_name() {
+        // debug_assert does not compare a subcommand's options with the
+        // global -j and -p; a clash would make `-p` mean two things.
+        let mut all = Vec::new();
+        shorts(&Cli::command(), "vnicctl", &mut all);
+        for (path, c, id) in &all {
+            let global = path == "vnicctl";
+            assert!(global || (*c != 'j' && *c != 'p'), "{path}: --{id} takes -{c}, which is global");
+        }
+    }
 }

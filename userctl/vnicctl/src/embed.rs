@@ -4,13 +4,14 @@ use crate::cli::EmbedCommand;
 use crate::error::CliError;
 use crate::genl::Genl;
 use crate::iface::{ifindex, IfNames};
+use crate::output::Format;
 use std::net::SocketAddr;
 use vnic_uapi::genl::{
     parse_rule, replace_rule_attrs, rule_attrs, supervisor_filter, Rule, CMD_EMBED_ADD, CMD_EMBED_DEL, CMD_EMBED_GET, NLM_F_DUMP,
 };
 
 /// Runs one `vnicctl embed` command.
-pub fn run(cmd: EmbedCommand, json: bool) -> Result<(), CliError> {
+pub fn run(cmd: EmbedCommand, out: Format) -> Result<(), CliError> {
     match cmd {
         EmbedCommand::Add { dev, server, port, id, replace: true } => {
             replace(ifindex(&dev)?, &dev, SocketAddr::new(server, port), id)
@@ -25,7 +26,7 @@ pub fn run(cmd: EmbedCommand, json: bool) -> Result<(), CliError> {
             let what = format!("deleting the rule for {} on {dev}", service(&r));
             Genl::open()?.request(&what, CMD_EMBED_DEL, 0, &rule_attrs(&r)).map(drop)
         }
-        EmbedCommand::Show { dev } => print(&list(ifindex(&dev)?, &dev)?, json),
+        EmbedCommand::Show { dev } => print(&list(ifindex(&dev)?, &dev)?, out),
     }
 }
 
@@ -67,9 +68,9 @@ fn service(r: &Rule) -> String {
     SocketAddr::new(r.server, r.port).to_string()
 }
 
-fn print(rules: &[Rule], json: bool) -> Result<(), CliError> {
+fn print(rules: &[Rule], out: Format) -> Result<(), CliError> {
     let mut names = IfNames::default();
-    if json {
+    if out.is_json() {
         let rows: Vec<_> = rules
             .iter()
             .map(|r| {
@@ -81,8 +82,7 @@ fn print(rules: &[Rule], json: bool) -> Result<(), CliError> {
                 })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
-        println!("{text}");
+        out.print_json(&rows)?;
     } else {
         for r in rules {
             let id = r.id.map_or_else(|| "-".to_string(), |i| i.to_string());

@@ -11,6 +11,7 @@ mod extack;
 mod genl;
 mod iface;
 mod model;
+mod output;
 mod passcode;
 mod provider;
 mod session;
@@ -24,6 +25,7 @@ mod rtnl;
 use clap::Parser;
 use cli::{Cli, Command, LinkAdd, LinkCommand, SupervisorMode};
 use error::CliError;
+use output::Format;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -68,6 +70,7 @@ fn fail(e: &CliError) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
+    let out = Format::from_flags(cli.json, cli.pretty);
     match cli.command {
         Command::Link(LinkCommand::Add(args)) => {
             let new = new_link(&args)?;
@@ -79,11 +82,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let h = rtnl::connect()?;
             rtnl::del(&h, &name).await
         }
-        Command::Session(cmd) => session::run(cmd, cli.json),
-        Command::Embed(cmd) => embed::run(cmd, cli.json),
+        Command::Session(cmd) => session::run(cmd, out),
+        Command::Embed(cmd) => embed::run(cmd, out),
         Command::Provider { config } => provider::run(&config),
         Command::ProviderImport(args) => provider::import(&args),
-        Command::Auth(args) => auth::run(&args, cli.json),
+        Command::Auth(args) => auth::run(&args, out),
         Command::Supervisor { config } => supervisor::run(&config),
         Command::PasscodeHash { test_cost } => passcode::hash(test_cost),
         Command::Stats { name } => {
@@ -92,7 +95,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             let h = rtnl::connect()?;
             let links = rtnl::show(&h, name.as_deref()).await?;
-            print_stats(&links, cli.json)
+            print_stats(&links, out)
         }
         Command::Link(LinkCommand::Show { name }) => {
             if let Some(n) = &name {
@@ -100,7 +103,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             let h = rtnl::connect()?;
             let links = rtnl::show(&h, name.as_deref()).await?;
-            print_links(&links, cli.json)
+            print_links(&links, out)
         }
     }
 }
@@ -141,11 +144,9 @@ fn new_link(a: &LinkAdd) -> Result<rtnl::NewLink, CliError> {
     })
 }
 
-fn print_links(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
-    if json {
-        let text = serde_json::to_string_pretty(links)
-            .map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
-        println!("{text}");
+fn print_links(links: &[model::VnicLink], out: Format) -> Result<(), CliError> {
+    if out.is_json() {
+        out.print_json(&links)?;
     } else {
         for l in links {
             print!("{}", l.to_text());
@@ -154,12 +155,10 @@ fn print_links(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_stats(links: &[model::VnicLink], json: bool) -> Result<(), CliError> {
+fn print_stats(links: &[model::VnicLink], out: Format) -> Result<(), CliError> {
     let rows = stats::collect(links)?;
-    if json {
-        let text = serde_json::to_string_pretty(&rows)
-            .map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
-        println!("{text}");
+    if out.is_json() {
+        out.print_json(&rows)?;
     } else {
         for r in &rows {
             print!("{}", r.to_text());

@@ -4,12 +4,13 @@ use crate::cli::SessionCommand;
 use crate::error::CliError;
 use crate::genl::Genl;
 use crate::iface::{ifindex, IfNames};
+use crate::output::Format;
 use vnic_uapi::genl::{
     parse_session, relay_filter, session_attrs, Session, CMD_SESSION_ADD, CMD_SESSION_DEL, CMD_SESSION_GET, NLM_F_DUMP,
 };
 
 /// Runs one `vnicctl session` command.
-pub fn run(cmd: SessionCommand, json: bool) -> Result<(), CliError> {
+pub fn run(cmd: SessionCommand, out: Format) -> Result<(), CliError> {
     match cmd {
         SessionCommand::Add { relay, vnic, client, id, cip } => {
             let s = Session { relay: ifindex(&relay)?, vnic: Some(ifindex(&vnic)?), client, id, cip };
@@ -30,14 +31,14 @@ pub fn run(cmd: SessionCommand, json: bool) -> Result<(), CliError> {
                 .map(|m| parse_session(m).map_err(|e| CliError::Kernel(format!("{what} failed: {e}"))))
                 .collect::<Result<Vec<_>, _>>()?;
             sessions.sort_by_key(|s| (s.client, s.id));
-            print(&sessions, json)
+            print(&sessions, out)
         }
     }
 }
 
-fn print(sessions: &[Session], json: bool) -> Result<(), CliError> {
+fn print(sessions: &[Session], out: Format) -> Result<(), CliError> {
     let mut names = IfNames::default();
-    if json {
+    if out.is_json() {
         let rows: Vec<_> = sessions
             .iter()
             .map(|s| {
@@ -50,8 +51,7 @@ fn print(sessions: &[Session], json: bool) -> Result<(), CliError> {
                 })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Input(format!("cannot format JSON: {e}")))?;
-        println!("{text}");
+        out.print_json(&rows)?;
     } else {
         for s in sessions {
             let vnic = s.vnic.map(|v| names.get(v)).unwrap_or_else(|| "-".into());
