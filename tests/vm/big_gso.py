@@ -66,7 +66,8 @@ else:
     ip = IP(src=a.src, dst=a.dst, len=0, id=1, flags="DF")
     gso = VIRTIO_NET_HDR_GSO_TCPV4
     pseudo = socket.inet_pton(socket.AF_INET, a.src) + socket.inet_pton(socket.AF_INET, a.dst)
-    pseudo += struct.pack("!xBH", 6, tcp_len & 0xFFFF)
+    # The length as a 32-bit sum, as csum_tcpudp_nofold adds it.
+    pseudo += struct.pack("!HHH", 6, tcp_len >> 16, tcp_len & 0xFFFF)
 # CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum and the
 # device (or whoever segments) completes it over the TCP header and data.
 s = sum(struct.unpack(f"!{len(pseudo) // 2}H", pseudo))

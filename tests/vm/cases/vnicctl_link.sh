@@ -16,6 +16,13 @@ expect_eq "$(json 'd[0]["up"]' <<<"$js")" True "up"
 expect_eq "$(ip -j addr show vnic1 | json 'd[0]["address"]')" 00:00:c0:a8:01:01 "MAC seen by ip"
 expect_eq "$(ip -j addr show vnic2 | json 'd[0]["addr_info"][0]["local"]')" 192.168.2.1 "vnic2 address seen by ip"
 
+# JSON on one line with -j, indented with -j -p (as ip), the same data.
+expect_eq "$(wc -l <<<"$js")" 1 "lines of -j"
+pretty=$(vnicctl -j -p link show vnic1)
+[ "$(wc -l <<<"$pretty")" -gt 1 ] || fail "-j -p is not indented: $pretty"
+same='[d[0][k] for k in ("ifname", "kind", "id", "address", "mtu")]'
+expect_eq "$(json "$same" <<<"$pretty")" "$(json "$same" <<<"$js")" "-j -p and -j"
+
 all=$(vnicctl -j link show)
 expect_eq "$(json 'sorted(l["ifname"] for l in d)' <<<"$all")" "['vnic1', 'vnic2', 'vnic9']" "listing"
 expect_eq "$(json '[l for l in d if l["ifname"]=="vnic9"][0]["id"]' <<<"$all")" 65535 "largest id"
