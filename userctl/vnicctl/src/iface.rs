@@ -28,7 +28,6 @@ pub fn ifname(index: u32) -> String {
     unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
 }
 
-
 /// Names of interfaces by index, each asked of the kernel once: a dump of
 /// 65,535 sessions names the same few devices over and over, and every
 /// `if_indextoname` costs a socket and an ioctl.
