@@ -64,6 +64,10 @@ expect_eq "$(ip netns exec client curl -gsSf --max-time 20 "http://[fd00:2::1]/b
 capture_stop
 frames=$(tshark -n -r /tmp/wire.pcap -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 1' 2>/dev/null | wc -l)
 [ "$frames" -gt 100 ] || fail "only $frames TCP frames with a verified checksum captured"
-bad=$(tshark -n -r /tmp/wire.pcap -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 0' 2>/dev/null | head -n 5)
+# A field of 0xffff where the sum comes to 0x0000 is the same one's
+# complement zero (RFC 1624): Linux's own software checksum
+# (skb_checksum_help) writes it so, about once in 65,536 frames, and every
+# receiver takes it. tshark marks it bad with the expert tcp.checksum.ffff.
+bad=$(tshark -n -r /tmp/wire.pcap -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 0 && !tcp.checksum.ffff' 2>/dev/null | head -n 5)
 [ -z "$bad" ] || fail "frames with a wrong TCP checksum on the wire: $bad"
 echo "tshark: $frames TCP frames with a verified checksum, none wrong"
