@@ -14,7 +14,8 @@ rm -rf "$PROV" "$SUP"
 # 10.0.2.1, for relay0, vNIC #1 (fixed ID 1) and vNIC #2 (IDs 100-199), both
 # serving http on port 80, and the users given (test-cost verifiers).
 # $IDLE_SECS sets session_idle_secs (default 3600), $VNIC2_IDS vNIC #2's ID
-# range (default 100-199), $RATE_LIMIT lines for its [rate_limit] table.
+# range (default 100-199), $ANSWER_SECS answer_timeout_secs (default: the
+# protocol's), $RATE_LIMIT lines for its [rate_limit] table.
 provider_config() {
 	mkdir -p "$PROV"
 	cat >"$PROV/provider.toml" <<-CONF
@@ -22,6 +23,7 @@ provider_config() {
 		relay = "relay0"
 		data_dir = "$PROV/data"
 		session_idle_secs = ${IDLE_SECS:-3600}
+		${ANSWER_SECS:+answer_timeout_secs = $ANSWER_SECS}
 
 		[[vnic]]
 		name = "vnic1"

@@ -22,6 +22,9 @@ pub struct Config {
     pub secret_file: PathBuf,
     /// Sessions not renewed by a handshake for this long are removed.
     pub session_idle_secs: u64,
+    /// How long an exchange waits for the client's Auth-REP after the
+    /// grant (the protocol's challenge lifetime).
+    pub answer_timeout: std::time::Duration,
     /// The vNICs and their services.
     pub vnics: Vec<VnicEntry>,
     /// The users.
@@ -129,6 +132,7 @@ struct RawConfig {
     database: Option<PathBuf>,
     secret_file: Option<PathBuf>,
     session_idle_secs: Option<u64>,
+    answer_timeout_secs: Option<u64>,
     #[serde(default)]
     vnic: Vec<RawVnic>,
     #[serde(default)]
@@ -197,6 +201,10 @@ pub fn load(path: &Path) -> Result<Config, CliError> {
     crate::store::load_config(path, parse)
 }
 
+/// The longest wait for an Auth-REP allowed (`answer_timeout_secs`): an
+/// exchange holds its ID reserved while it waits.
+const MAX_ANSWER_TIMEOUT_SECS: u64 = 300;
+
 /// Parses and checks configuration text; the error is one sentence.
 pub fn parse(text: &str) -> Result<Config, String> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
@@ -206,13 +214,20 @@ pub fn parse(text: &str) -> Result<Config, String> {
     check_vnics(&vnics)?;
     let users = raw.user.into_iter().map(|u| user(u, &vnics)).collect::<Result<Vec<_>, _>>()?;
     unique(users.iter().map(|u| u.name.as_str()), "user")?;
-    let (per_user, per_source) = raw.rate_limit.limits(&vnic_auth::ServerConfig::new([0; 32]))?;
+    let defaults = vnic_auth::ServerConfig::new([0; 32]);
+    let (per_user, per_source) = raw.rate_limit.limits(&defaults)?;
+    let answer_timeout = match raw.answer_timeout_secs {
+        None => defaults.challenge_lifetime,
+        Some(s @ 1..=MAX_ANSWER_TIMEOUT_SECS) => std::time::Duration::from_secs(s),
+        Some(s) => return Err(format!("answer_timeout_secs = {s}: give 1 to {MAX_ANSWER_TIMEOUT_SECS} seconds")),
+    };
     Ok(Config {
         listen,
         relay: raw.relay,
         database: raw.database.unwrap_or_else(|| raw.data_dir.join("vnic.db")),
         secret_file: raw.secret_file.unwrap_or_else(|| raw.data_dir.join("secret")),
         session_idle_secs: raw.session_idle_secs.unwrap_or(3600),
+        answer_timeout,
         vnics,
         users,
         per_user,
@@ -323,6 +338,7 @@ mod tests {
         assert_eq!(c.database, PathBuf::from("/var/lib/vnic/vnic.db"));
         assert_eq!(c.secret_file, PathBuf::from("/var/lib/vnic/secret"));
         assert_eq!(c.session_idle_secs, 3600);
+        assert_eq!(c.answer_timeout, vnic_auth::ServerConfig::new([0; 32]).challenge_lifetime);
         assert_eq!(c.vnics[0].ids, IdRule::Fixed(1));
         assert_eq!(c.vnics[1].ids, IdRule::Range(100, 199));
         let alice = &c.users[0];
@@ -336,6 +352,12 @@ mod tests {
         let c = parse(&sample("listen = \"10.0.2.1\"\nsession_idle_secs = 5")).unwrap();
         assert_eq!(c.listen.to_string(), "10.0.2.1:7390");
         assert_eq!(c.session_idle_secs, 5);
+        let c = parse(&sample("answer_timeout_secs = 45")).unwrap();
+        assert_eq!(c.answer_timeout.as_secs(), 45);
+        for bad in ["answer_timeout_secs = 0", "answer_timeout_secs = 301"] {
+            let e = parse(&sample(bad)).unwrap_err();
+            assert!(e.contains("give 1 to 300 seconds"), "{bad}: {e}");
+        }
         let c = parse(&sample("listen = \"[::]:9000\"")).unwrap();
         assert_eq!(c.listen.to_string(), "[::]:9000");
     }

@@ -58,6 +58,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     let mut server_config = ServerConfig::new(secret);
     server_config.per_user = config.per_user;
     server_config.per_source = config.per_source;
+    server_config.challenge_lifetime = config.answer_timeout;
     if let Some(u) = config.users.first() {
         // Unknown users get the cost real users have.
         server_config.fake_cost = u.verifier.params().cost;
