@@ -83,11 +83,26 @@ auth() {
 	printf '%s\n' "$2" | ip netns exec client vnicctl auth --provider 10.0.2.1 --user "$1" --service http "${@:3}"
 }
 
-# kernel_sessions: relay0's sessions as "client/id/vnic ...", sorted.
+# embedded_id: the ID of the client supervisor ss0's first rule ("None"
+# without a rule), from `vnicctl -j embed show` matched in bash.
+embedded_id() {
+	local out re='"id":[[:space:]]*([0-9]+)'
+	out=$(ip netns exec client vnicctl -j embed show --dev ss0) || { echo "$PROBE_FAILED"; return 0; }
+	if [[ $out =~ $re ]]; then echo "${BASH_REMATCH[1]}"; elif [[ $out =~ ^\[[[:space:]]*\]$ ]]; then echo None; else echo "$PROBE_FAILED"; fi
+}
+
+# kernel_sessions: relay0's sessions as "client/id/vnic ...", sorted (from
+# `vnicctl session show` lines "CLIENT id ID -> VNIC[ as CIP] (relay R)").
 kernel_sessions() {
-	ip netns exec sp vnicctl -j session show --relay relay0 |
-		json '" ".join(sorted("%s/%s/%s" % (s["client"], s["id"], s["vnic"]) for s in d))' ||
-		echo "$PROBE_FAILED"
+	local out line words=() re='^([^ ]+) id ([0-9]+) -> ([^ ]+)( as [^ ]+)? \(relay [^)]+\)$'
+	out=$(ip netns exec sp vnicctl session show --relay relay0) || { echo "$PROBE_FAILED"; return 0; }
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		[[ $line =~ $re ]] || { echo "$PROBE_FAILED"; return 0; }
+		words+=("${BASH_REMATCH[1]}/${BASH_REMATCH[2]}/${BASH_REMATCH[3]}")
+	done <<<"$out"
+	out=$(sort_words "${words[@]}")
+	echo "${out//$'\n'/ }"
 }
 
 # db_sessions: the database's sessions in the same form.

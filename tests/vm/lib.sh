@@ -195,10 +195,30 @@ client_embed() {
 	ip netns exec client vnicctl embed del --dev ss0 --server 10.0.2.1 --port 80 2>/dev/null || true
 	ip netns exec client vnicctl embed add --dev ss0 --server 10.0.2.1 --port 80 --id "$1"
 }
-# relay_counter NAME: one of relay0's counters (vnicctl stats -j).
-relay_counter() { ip netns exec sp vnicctl -j stats relay0 | json "d[0]['relay']['$1']"; }
+# json_counter NS DEV NAME: the counter NAME of DEV in NS from `vnicctl -j
+# stats` (every counter name is its own JSON key, its value a number),
+# matched in bash: a Python start costs seconds on the debug kernel.
+json_counter() {
+	local out re="\"$3\":[[:space:]]*([0-9]+)"
+	out=$(ip netns exec "$1" vnicctl -j stats "$2") && [[ $out =~ $re ]] || { echo "$PROBE_FAILED"; return 0; }
+	echo "${BASH_REMATCH[1]}"
+}
+# relay_counter NAME: one of relay0's counters.
+relay_counter() { json_counter sp relay0 "$1"; }
 # ss_counter NAME: one of the client supervisor's counters.
-ss_counter() { ip netns exec client vnicctl -j stats ss0 | json "d[0]['supervisor']['$1']"; }
+ss_counter() { json_counter client ss0 "$1"; }
+# sort_words WORD...: the words, one per line, in byte order (a bash
+# insertion sort for a few, sort(1) for more).
+sort_words() {
+	local LC_ALL=C i w out=()
+	if [ $# -gt 32 ]; then printf '%s\n' "$@" | LC_ALL=C sort; return; fi
+	for w in "$@"; do
+		i=${#out[@]}
+		while [ "$i" -gt 0 ] && [[ ${out[i - 1]} > $w ]]; do out[i]=${out[i - 1]}; i=$((i - 1)); done
+		out[i]=$w
+	done
+	[ ${#out[@]} -eq 0 ] || printf '%s\n' "${out[@]}"
+}
 # capture_start NS IFACE FILE: tcpdump (TCP only, headers) in the background,
 # returning once it listens; capture_stop ends it and waits for the file.
 capture_start() {

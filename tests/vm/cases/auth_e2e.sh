@@ -27,11 +27,11 @@ out=$(auth bob bob-pass --verbose 2>/tmp/verbose)
 expect_match "$out" "^granted: user bob service http at 10.0.2.1:80 with ID 1[0-9][0-9] \(vNIC #2" "bob's grant"
 expect_eq "$(tr '\n' '|' </tmp/verbose)" "Auth-REQ →|← Auth-REP & REQ|Auth-REP →|" "verbose trace"
 expect_eq "$(get)" "site two (vNIC #2)" "bob reaches site two"
-bob_id=$(ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"]')
+bob_id=$(embedded_id)
 expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1 10.0.1.2/$bob_id/vnic2" "kernel sessions after bob"
 # bob again: the new ID replaces his earlier session on vNIC #2.
 auth bob bob-pass >/dev/null
-bob_id=$(ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"]')
+bob_id=$(embedded_id)
 expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1 10.0.1.2/$bob_id/vnic2" "bob's session renewed"
 expect_eq "$(db_sessions)" "$(kernel_sessions)" "database after bob renewed"
 

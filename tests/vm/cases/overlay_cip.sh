@@ -58,3 +58,25 @@ sp vnicctl link del relay0
 sp vnicctl link add relay0 --pnic eth0 --up
 sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 1 --cip 192.168.1.2
 expect_eq "$(ip netns exec client curl -sf --max-time 5 http://10.0.2.1/)" "192.168.1.2" "the new relay serves vNIC #1"
+
+# Conntrack: the answer the vNIC sends on is a packet of the client's own
+# flow, not of the pseudo flow the service answered in (nf_reset_ct before
+# the re-injection). Rules at the SP's postrouting count the answers by the
+# conntrack entry they carry; their ct expression turns conntrack on in the
+# namespace.
+sp nft -f - <<'NFT'
+table ip ctw {
+	chain post {
+		type filter hook postrouting priority 0; policy accept;
+		ip daddr 10.0.1.2 tcp sport 80 ct original ip daddr 192.168.1.1 counter comment "pseudo"
+		ip daddr 10.0.1.2 tcp sport 80 ct original ip daddr 10.0.1.2 counter comment "own"
+	}
+}
+NFT
+for i in 1 2 3; do
+	expect_eq "$(ip netns exec client curl -sf --max-time 5 http://10.0.2.1/)" "192.168.1.2" "request $i with conntrack on"
+done
+# ct_packets NAME: packets counted by the rule commented NAME.
+ct_packets() { sp nft list chain ip ctw post | sed -n "s/.*counter packets \([0-9]*\) .*comment \"$1\".*/\1/p"; }
+expect_eq "$(ct_packets pseudo)" 0 "answers leaving with the pseudo flow's conntrack entry"
+[ "$(ct_packets own)" -gt 0 ] || fail "no answer left with a conntrack entry of the client's flow"

@@ -8,7 +8,6 @@
 . ../lib.sh
 . ../auth_lib.sh
 auth_topology
-embedded_id() { ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"] if d else None'; }
 
 IDLE_SECS=20 provider_config "bob:bob-pass:vnic2"
 provider_start
