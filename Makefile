@@ -5,6 +5,9 @@
 #   make check           unit tests, then the VM tests on the normal and the debug kernel
 #   make demo            the papers' scenario in a VM: handshakes, two vNICs, two sites, the capture
 #   make bench           iperf3 through baseline routing, vnic, VXLAN and Geneve (table + $BENCH_OUT)
+#   make install         vnicctl, man pages, completions, units, docs, and vnic.ko for KDIR
+#                        (default: the running kernel); DESTDIR, PREFIX (/usr/local)
+#   make install-user    the same without the module;  make uninstall  removes both
 #
 # Kernel builds live in $(VNIC_CACHE) (default ~/.cache/vnic), outside the repo.
 
@@ -12,7 +15,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 KDIR ?=
 
-.PHONY: all deps kernel module vnicctl check unit vm-check demo bench clean help
+.PHONY: all deps kernel module vnicctl check unit vm-check demo bench install install-user uninstall clean help
 
 all: module vnicctl
 
@@ -48,8 +51,23 @@ demo: all
 bench: all
 	@tests/bench/bench
 
+# Installation: paths for scripts/install; the module goes to the kernel in
+# KDIR, by default the running one.
+PREFIX ?= /usr/local
+INSTALL_KDIR = $(or $(KDIR),/lib/modules/$(shell uname -r)/build)
+INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" $(foreach v,BINDIR MANDIR DOCDIR UNITDIR BASHCOMPDIR ZSHCOMPDIR FISHCOMPDIR,$(if $($(v)),$(v)="$($(v))"))
+
+install: vnicctl
+	@$(INSTALL_ENV) scripts/install --kdir "$(INSTALL_KDIR)"
+
+install-user: vnicctl
+	@$(INSTALL_ENV) scripts/install --no-module
+
+uninstall:
+	@$(INSTALL_ENV) scripts/install --uninstall --kdir "$(INSTALL_KDIR)"
+
 clean:
 	rm -rf build userctl/target
 
 help:
-	@sed -n '2,10s/^# \{0,1\}//p' Makefile
+	@sed -n '2,13s/^# \{0,1\}//p' Makefile

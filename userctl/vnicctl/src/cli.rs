@@ -67,6 +67,19 @@ pub enum Command {
         #[arg(long)]
         test_cost: bool,
     },
+    /// Print the shell completion script for vnicctl (for example:
+    /// vnicctl completion bash > /etc/bash_completion.d/vnicctl).
+    Completion {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages of vnicctl and every command (section 8)
+    /// into DIR (make install does).
+    #[command(hide = true)]
+    ManPages {
+        /// An existing directory.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Options of `vnicctl auth`.

@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod clock;
+mod docs;
 mod embed;
 mod error;
 mod exchange;
@@ -89,6 +90,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Auth(args) => auth::run(&args, out),
         Command::Supervisor { config } => supervisor::run(&config),
         Command::PasscodeHash { test_cost } => passcode::hash(test_cost),
+        Command::Completion { shell } => docs::completion(shell),
+        Command::ManPages { dir } => docs::man_pages(&dir),
         Command::Stats { name } => {
             if let Some(n) = &name {
                 parse::ifname(n)?;
