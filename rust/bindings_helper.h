@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What bindgen binds for vnic (see the Kbuild allowlists). */
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/if_arp.h>
 #include <linux/inetdevice.h>
 #include <linux/netfilter.h>

@@ -208,6 +208,44 @@ impl Driver for Relay {
         drop(skb);
     }
 
+    const ETHTOOL_STATS: &'static [&'static str] = &[
+        "sessions",
+        "tagged",
+        "granted",
+        "delivered",
+        "replies",
+        "drop_unknown_id",
+        "drop_not_granted",
+        "drop_urg_set",
+        "drop_malformed",
+        "drop_undeliverable",
+        "drop_to_pseudo",
+        "drop_no_session",
+    ];
+
+    /// The names of `vnicctl stats -j` (and the genl/rtnl attributes).
+    fn ethtool_stats(dev: &Device<Self>, out: &mut [u64]) {
+        let state = dev.private();
+        let c = &state.counters;
+        let values = [
+            state.sessions.len() as u64,
+            c.tagged.load(Relaxed),
+            c.granted.load(Relaxed),
+            c.delivered.load(Relaxed),
+            c.replies.load(Relaxed),
+            c.unknown_id.load(Relaxed),
+            c.not_granted.load(Relaxed),
+            c.urg_set.load(Relaxed),
+            c.malformed.load(Relaxed),
+            c.undeliverable.load(Relaxed),
+            c.to_pseudo.load(Relaxed),
+            c.no_session.load(Relaxed),
+        ];
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = v;
+        }
+    }
+
     fn fill_info(dev: &Device<Self>, msg: &mut LinkInfoMsg) -> Result {
         let state = dev.private();
         let c = &state.counters;

@@ -115,6 +115,26 @@ impl Driver for Supervisor {
         drop(skb);
     }
 
+    const ETHTOOL_STATS: &'static [&'static str] =
+        &["rules", "embedded", "cleared", "urgent", "drop_no_id", "drop_wrong_id"];
+
+    /// The names of `vnicctl stats -j`.
+    fn ethtool_stats(dev: &Device<Self>, out: &mut [u64]) {
+        let state = dev.private();
+        let c = &state.counters;
+        let values = [
+            state.rules.len() as u64,
+            c.embedded.load(Relaxed),
+            c.cleared.load(Relaxed),
+            c.urgent.load(Relaxed),
+            c.no_id.load(Relaxed),
+            c.wrong_id.load(Relaxed),
+        ];
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = v;
+        }
+    }
+
     fn fill_info(dev: &Device<Self>, msg: &mut LinkInfoMsg) -> Result {
         let state = dev.private();
         let mode = match state.mode {

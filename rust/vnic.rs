@@ -20,7 +20,7 @@ use crate::net::{LinkInfoMsg, RcuRead, Rtnl, Setup, SkBuff};
 use crate::relay::Relay;
 use crate::segment::segment_of;
 use crate::wire::{Addr, ETH_P_IP};
-use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
 /// The vnic driver (link kind `vnic`).
@@ -35,6 +35,33 @@ pub(crate) struct VnicState {
     /// Interface index of the relay whose sessions deliver here (0: none
     /// yet); a vNIC serves one relay, fixed by its first session.
     pub(crate) relay: AtomicI32,
+    /// What became of the frames the stack sent through it.
+    tx: TxCounters,
+}
+
+/// Per-reason counters of a vNIC's transmit (`ethtool -S`); each frame is
+/// counted once, the drops in `tx_dropped` as well.
+#[derive(Default)]
+struct TxCounters {
+    /// CIP mode: sent on as the client's flow.
+    cip_sent: AtomicU64,
+    /// Real-client mode: nothing leaves through the vNIC itself.
+    drop_real_mode: AtomicU64,
+    /// CIP mode: not an IPv4 TCP segment.
+    drop_not_tcp: AtomicU64,
+    /// CIP mode: no session of this vNIC's relay has that CIP.
+    drop_no_session: AtomicU64,
+    /// CIP mode: the headers could not be made writable.
+    drop_unwritable: AtomicU64,
+    /// CIP mode: no route to the client, or the IP layer refused it.
+    drop_no_route: AtomicU64,
+}
+
+/// Why a CIP reply was not sent on.
+enum TxDrop {
+    NotTcp,
+    NoSession,
+    Unwritable,
 }
 
 const ETH_HLEN: u32 = 14;
@@ -90,7 +117,7 @@ impl Driver for Vnic {
     fn newlink(attrs: &LinkAttrs<'_>, _extack: &mut ExtAck) -> Result<VnicState> {
         let id = attrs.data(IFLA_VNIC_ID).and_then(|a| a.u16()).filter(|&id| id != 0);
         let cip_mode = attrs.data(IFLA_VNIC_MODE).and_then(|a| a.u32()) == Some(VNIC_MODE_CIP);
-        Ok(VnicState { id, cip_mode, relay: AtomicI32::new(0) })
+        Ok(VnicState { id, cip_mode, relay: AtomicI32::new(0), tx: TxCounters::default() })
     }
 
     /// The vNIC goes: its sessions go with it, so that a device made later
@@ -103,16 +130,56 @@ impl Driver for Vnic {
     }
 
     fn start_xmit(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) {
-        let reply = if dev.private().cip_mode { cip_reply(dev, &mut skb, rcu) } else { None };
-        let Some((client, source)) = reply else {
-            dev.count_tx_dropped();
-            drop(skb);
-            return;
+        let tx = &dev.private().tx;
+        let reason = if !dev.private().cip_mode {
+            &tx.drop_real_mode
+        } else {
+            match cip_reply(dev, &mut skb, rcu) {
+                Ok((client, source)) => {
+                    let len = skb.len();
+                    match skb.ipv4_local_out(dev.net(), client, source) {
+                        Ok(()) => {
+                            tx.cip_sent.fetch_add(1, Relaxed);
+                            dev.count_tx(len);
+                        }
+                        Err(_) => {
+                            tx.drop_no_route.fetch_add(1, Relaxed);
+                            dev.count_tx_dropped();
+                        }
+                    }
+                    return;
+                }
+                Err(TxDrop::NotTcp) => &tx.drop_not_tcp,
+                Err(TxDrop::NoSession) => &tx.drop_no_session,
+                Err(TxDrop::Unwritable) => &tx.drop_unwritable,
+            }
         };
-        let len = skb.len();
-        match skb.ipv4_local_out(dev.net(), client, source) {
-            Ok(()) => dev.count_tx(len),
-            Err(_) => dev.count_tx_dropped(),
+        reason.fetch_add(1, Relaxed);
+        dev.count_tx_dropped();
+        drop(skb);
+    }
+
+    const ETHTOOL_STATS: &'static [&'static str] = &[
+        "tx_cip_sent",
+        "tx_drop_real_mode",
+        "tx_drop_not_tcp",
+        "tx_drop_no_session",
+        "tx_drop_unwritable",
+        "tx_drop_no_route",
+    ];
+
+    fn ethtool_stats(dev: &Device<Self>, out: &mut [u64]) {
+        let t = &dev.private().tx;
+        let values = [
+            t.cip_sent.load(Relaxed),
+            t.drop_real_mode.load(Relaxed),
+            t.drop_not_tcp.load(Relaxed),
+            t.drop_no_session.load(Relaxed),
+            t.drop_unwritable.load(Relaxed),
+            t.drop_no_route.load(Relaxed),
+        ];
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = v;
         }
     }
 
@@ -127,22 +194,22 @@ impl Driver for Vnic {
 
 /// CIP mode: rewrites a reply routed into the vNIC (Ethernet header still
 /// on) back into its client's flow, returning its new (destination,
-/// source); `None` if it is no session's.
-fn cip_reply(dev: &Device<Vnic>, skb: &mut SkBuff, rcu: &RcuRead) -> Option<([u8; 4], [u8; 4])> {
+/// source); why not, if it is no session's.
+fn cip_reply(dev: &Device<Vnic>, skb: &mut SkBuff, rcu: &RcuRead) -> Result<([u8; 4], [u8; 4]), TxDrop> {
     if skb.protocol() != ETH_P_IP || !skb.pull(ETH_HLEN) {
-        return None;
+        return Err(TxDrop::NotTcp);
     }
-    let relay = Device::<Relay>::find_rcu(rcu, dev.net(), dev.private().relay.load(Relaxed))?;
+    let relay = Device::<Relay>::find_rcu(rcu, dev.net(), dev.private().relay.load(Relaxed)).ok_or(TxDrop::NoSession)?;
     let mut m = skb.as_mut();
-    let seg = segment_of(&mut m, ETH_P_IP)?;
-    let Addr::V4(cip) = seg.dst else { return None };
-    let reply = relay.private().cip_reply(rcu, dev.ifindex(), cip)?;
-    let mut edit = m.tcp_edit(seg.tcp_offset)?;
+    let seg = segment_of(&mut m, ETH_P_IP).ok_or(TxDrop::NotTcp)?;
+    let Addr::V4(cip) = seg.dst else { return Err(TxDrop::NotTcp) };
+    let reply = relay.private().cip_reply(rcu, dev.ifindex(), cip).ok_or(TxDrop::NoSession)?;
+    let mut edit = m.tcp_edit(seg.tcp_offset).ok_or(TxDrop::Unwritable)?;
     edit.set_ipv4_dst(reply.client);
     edit.set_ipv4_src(reply.source);
     // Real urgent data owns the field; the supervisor lets it through.
     if !seg.urg {
         edit.set_urg_ptr(reply.id);
     }
-    Some((reply.client, reply.source))
+    Ok((reply.client, reply.source))
 }

@@ -81,6 +81,23 @@ pub(crate) trait Driver: Sized + 'static {
     fn fill_info(_dev: &Device<Self>, _msg: &mut LinkInfoMsg) -> Result {
         Ok(())
     }
+
+    /// Names of the counters `ethtool -S` shows, in order: ASCII, at most
+    /// 31 bytes each (longer ones are cut).
+    const ETHTOOL_STATS: &'static [&'static str] = &[];
+
+    /// The counters of [`Driver::ETHTOOL_STATS`], in the same order; `out`
+    /// has exactly one entry per name.
+    fn ethtool_stats(_dev: &Device<Self>, _out: &mut [u64]) {}
+}
+
+/// Copies `src` into the C string buffer `dst`, cut to leave room for the
+/// terminating NUL, and zeroes the rest.
+fn copy_cstr<C>(dst: &mut [C], src: &[u8], conv: fn(u8) -> C) {
+    let n = src.len().min(dst.len().saturating_sub(1));
+    for (i, d) in dst.iter_mut().enumerate() {
+        *d = conv(if i < n { src[i] } else { 0 });
+    }
 }
 
 fn errno(r: Result) -> c_int {
@@ -108,6 +125,67 @@ impl<T: Driver> Adapter<T> {
         ops
     };
 
+    const ETHTOOL_OPS: bindings::ethtool_ops = {
+        // SAFETY: `ethtool_ops` is plain C data: all-zero is "not supported"
+        // for every member.
+        let mut ops: bindings::ethtool_ops = unsafe { core::mem::zeroed() };
+        ops.get_drvinfo = Some(Self::get_drvinfo);
+        ops.get_link = Some(bindings::ethtool_op_get_link);
+        ops.get_sset_count = Some(Self::get_sset_count);
+        ops.get_strings = Some(Self::get_strings);
+        ops.get_ethtool_stats = Some(Self::get_ethtool_stats);
+        ops
+    };
+
+    /// `ethtool_ops.get_drvinfo`: the driver's name and the link kind.
+    unsafe extern "C" fn get_drvinfo(_dev: *mut bindings::net_device, info: *mut bindings::ethtool_drvinfo) {
+        // SAFETY: the ethtool core passes a valid, zeroed drvinfo it owns
+        // for the call.
+        let info = unsafe { &mut *info };
+        copy_cstr(&mut info.driver, b"vnic", |b| b as core::ffi::c_char);
+        copy_cstr(&mut info.bus_info, T::KIND.as_bytes(), |b| b as core::ffi::c_char);
+    }
+
+    /// `ethtool_ops.get_sset_count`: how many counters `ethtool -S` gets.
+    unsafe extern "C" fn get_sset_count(_dev: *mut bindings::net_device, sset: c_int) -> c_int {
+        if sset == bindings::ethtool_stringset_ETH_SS_STATS as c_int {
+            T::ETHTOOL_STATS.len() as c_int
+        } else {
+            -(bindings::EOPNOTSUPP as c_int)
+        }
+    }
+
+    /// `ethtool_ops.get_strings`: the counters' names, ETH_GSTRING_LEN
+    /// bytes each.
+    unsafe extern "C" fn get_strings(_dev: *mut bindings::net_device, sset: u32, data: *mut u8) {
+        if sset != bindings::ethtool_stringset_ETH_SS_STATS as u32 {
+            return;
+        }
+        const LEN: usize = bindings::ETH_GSTRING_LEN as usize;
+        // SAFETY: the core allocated `get_sset_count(ETH_SS_STATS)` strings
+        // of ETH_GSTRING_LEN bytes at `data` for this call.
+        let buf = unsafe { core::slice::from_raw_parts_mut(data, T::ETHTOOL_STATS.len() * LEN) };
+        for (slot, name) in buf.chunks_exact_mut(LEN).zip(T::ETHTOOL_STATS) {
+            copy_cstr(slot, name.as_bytes(), |b| b);
+        }
+    }
+
+    /// `ethtool_ops.get_ethtool_stats`: the counters' values.
+    unsafe extern "C" fn get_ethtool_stats(
+        dev: *mut bindings::net_device,
+        _stats: *mut bindings::ethtool_stats,
+        data: *mut u64,
+    ) {
+        // SAFETY: the core allocated `get_sset_count(ETH_SS_STATS)` u64s at
+        // `data`; `dev` is a registered device of this kind (its ethtool_ops
+        // are ours), whose state lives while its ops can be called.
+        let (out, dev) = unsafe {
+            (core::slice::from_raw_parts_mut(data, T::ETHTOOL_STATS.len()), Device::<T>::from_raw(dev))
+        };
+        out.fill(0);
+        T::ethtool_stats(dev, out);
+    }
+
     /// `rtnl_link_ops.setup`: Ethernet defaults and vnic's plumbing.
     pub(super) unsafe extern "C" fn setup(dev: *mut bindings::net_device) {
         // SAFETY: the core calls `setup` on a freshly allocated, zeroed
@@ -116,6 +194,7 @@ impl<T: Driver> Adapter<T> {
         unsafe {
             bindings::ether_setup(dev);
             (*dev).netdev_ops = &Self::NETDEV_OPS;
+            (*dev).ethtool_ops = &Self::ETHTOOL_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
             (*dev).set_pcpu_stat_type(bindings::netdev_stat_type_NETDEV_PCPU_STAT_DSTATS);

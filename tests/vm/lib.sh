@@ -207,6 +207,34 @@ json_counter() {
 relay_counter() { json_counter sp relay0 "$1"; }
 # ss_counter NAME: one of the client supervisor's counters.
 ss_counter() { json_counter client ss0 "$1"; }
+# nsrun NS CMD...: CMD in network namespace NS ("" for this one).
+nsrun() { if [ -n "$1" ]; then ip netns exec "$@"; else shift; "$@"; fi; }
+# ethtool_agrees NS DEV NAMES: `ethtool -S DEV` in NS ("" for this one)
+# lists exactly NAMES (space-separated, in order) and each value lies
+# between what `vnicctl -j stats` read just before and just after it
+# (traffic may still count). For relays and supervisors.
+ethtool_agrees() {
+	local out js1 js2 line n v lo hi names=() re='^[[:space:]]+([a-z_]+): ([0-9]+)$'
+	js1=$(nsrun "$1" vnicctl -j stats "$2") || fail "vnicctl stats $2 failed"
+	out=$(nsrun "$1" ethtool -S "$2") || fail "ethtool -S $2 failed: $out"
+	js2=$(nsrun "$1" vnicctl -j stats "$2") || fail "vnicctl stats $2 failed"
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		n=${BASH_REMATCH[1]} v=${BASH_REMATCH[2]}
+		names+=("$n")
+		[[ $js1 =~ \"$n\":[[:space:]]*([0-9]+) ]] || fail "ethtool -S $2 shows $n, vnicctl stats has no such counter"
+		lo=${BASH_REMATCH[1]}
+		[[ $js2 =~ \"$n\":[[:space:]]*([0-9]+) ]] && hi=${BASH_REMATCH[1]}
+		[ "$lo" -le "$v" ] && [ "$v" -le "$hi" ] || fail "ethtool -S $2: $n is $v, vnicctl stats $lo then $hi"
+	done <<<"$out"
+	expect_eq "${names[*]}" "$3" "ethtool -S $2 names"
+}
+# ethtool_stat NS DEV NAME: one counter of `ethtool -S DEV` in NS.
+ethtool_stat() {
+	local out re="[[:space:]]$3: ([0-9]+)"
+	out=$(nsrun "$1" ethtool -S "$2") && [[ $out =~ $re ]] || { echo "$PROBE_FAILED"; return 0; }
+	echo "${BASH_REMATCH[1]}"
+}
 # sort_words WORD...: the words, one per line, in byte order (a bash
 # insertion sort for a few, sort(1) for more).
 sort_words() {

@@ -80,3 +80,9 @@ done
 ct_packets() { sp nft list chain ip ctw post | sed -n "s/.*counter packets \([0-9]*\) .*comment \"$1\".*/\1/p"; }
 expect_eq "$(ct_packets pseudo)" 0 "answers leaving with the pseudo flow's conntrack entry"
 [ "$(ct_packets own)" -gt 0 ] || fail "no answer left with a conntrack entry of the client's flow"
+
+# ethtool -S: every answer the CIP vNIC sent on, none dropped for a reason.
+sent=$(ethtool_stat sp vnic1 tx_cip_sent)
+expect_eq "$sent" "$(sp cat /sys/class/net/vnic1/statistics/tx_packets)" "ethtool -S vnic1 tx_cip_sent = tx_packets"
+[ "$sent" -gt 0 ] || fail "ethtool -S vnic1: nothing sent on"
+expect_eq "$(ethtool_stat sp vnic1 tx_drop_real_mode)" 0 "ethtool -S vnic1: real-mode drops in CIP mode"

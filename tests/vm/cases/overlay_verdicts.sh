@@ -109,3 +109,9 @@ expect_eq "$total" "$drained" "bytes arriving after the session was deleted and 
 [ "$total" -lt $((4 * 1024 * 1024)) ] || fail "the whole file arrived ($total bytes)"
 [ "$(relay_counter drop_no_session)" -gt 0 ] || fail "the service's segments after the session ended were not held back"
 plain_ok "after the session went"
+
+# ethtool -S shows the relay's and the supervisor's counters as vnicctl does,
+# every drop reason of this case among them.
+ethtool_agrees sp relay0 "sessions tagged granted delivered replies drop_unknown_id drop_not_granted drop_urg_set drop_malformed drop_undeliverable drop_to_pseudo drop_no_session"
+[ "$(ethtool_stat sp relay0 drop_no_session)" -gt 0 ] || fail "ethtool -S relay0: no drop_no_session"
+ethtool_agrees client ss0 "rules embedded cleared urgent drop_no_id drop_wrong_id"
