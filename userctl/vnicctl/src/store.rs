@@ -13,6 +13,17 @@ pub fn load_config<T>(path: &Path, parse: impl FnOnce(&str) -> Result<T, String>
     parse(&text).map_err(|e| CliError::Input(format!("configuration {}: {e}", path.display())))
 }
 
+/// A TOML syntax or type error as "line L, column C: what" (1-based, the
+/// column in characters), from the span the parser gives.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim_end();
+    let Some(start) = e.span().map(|s| s.start.min(text.len())) else { return msg.to_string() };
+    let Some(before) = text.get(..start) else { return msg.to_string() };
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}: {msg}")
+}
+
 /// Opens (creating if needed) the database at `path` with `schema`.
 pub fn open_db(path: &Path, schema: &str) -> Result<Connection, CliError> {
     let conn = Connection::open(path)
@@ -34,4 +45,25 @@ fn init(conn: Connection, schema: &str) -> Result<Connection, CliError> {
 /// The sentence for a failed database step `what`.
 pub fn db_error(what: &str) -> impl Fn(rusqlite::Error) -> CliError + '_ {
     move |e| CliError::Input(format!("database: {what} failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct T {
+        a: u32,
+    }
+
+    #[test]
+    fn toml_errors_name_line_and_column() {
+        let text = "# x\na = \"é\"\n";
+        let e = toml::from_str::<T>(text).unwrap_err();
+        assert_eq!(toml_error(text, &e), format!("line 2, column 5: {}", e.message().trim_end()));
+        let text = "a = 1\n\n  b c\n";
+        let e = toml::from_str::<T>(text).unwrap_err();
+        assert!(toml_error(text, &e).starts_with("line 3, column 5: "), "{}", toml_error(text, &e));
+    }
 }

@@ -207,7 +207,7 @@ const MAX_ANSWER_TIMEOUT_SECS: u64 = 300;
 
 /// Parses and checks configuration text; the error is one sentence.
 pub fn parse(text: &str) -> Result<Config, String> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let raw: RawConfig = toml::from_str(text).map_err(|e| crate::store::toml_error(text, &e))?;
     let listen = listen_addr(raw.listen.as_deref())?;
     crate::parse::ifname(&raw.relay).map_err(|e| format!("relay: {e}"))?;
     let vnics = raw.vnic.into_iter().map(vnic).collect::<Result<Vec<_>, _>>()?;

@@ -104,7 +104,7 @@ pub fn load(path: &Path) -> Result<Config, CliError> {
 
 /// Parses and checks configuration text; the error is one sentence.
 pub fn parse(text: &str) -> Result<Config, String> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let raw: RawConfig = toml::from_str(text).map_err(|e| crate::store::toml_error(text, &e))?;
     crate::parse::ifname(&raw.dev).map_err(|e| format!("dev: {e}"))?;
     let secs = |v: Option<u64>, default: u64, what: &str| match v.unwrap_or(default) {
         0 => Err(format!("{what} must be at least 1")),
