@@ -160,7 +160,10 @@ udp_replay() {
 }
 
 # supervisor_config USER PASSCODE: $SUP/supervisor.toml keeping USER's http
-# session with the provider on ss0, renewing every $RENEW_SECS (default 2).
+# session with the provider on ss0, renewing every $RENEW_SECS (default 2),
+# each exchange lingering $LINGER_SECS after its grant (default 3, not the
+# daemon's 12: renewals come at most once per linger time, and the cases
+# wait for them).
 supervisor_config() {
 	mkdir -p "$SUP"
 	printf '%s\n' "$2" >"$SUP/$1.pass"
@@ -168,6 +171,7 @@ supervisor_config() {
 		dev = "ss0"
 		data_dir = "$SUP/data"
 		renew_secs = ${RENEW_SECS:-2}
+		linger_secs = ${LINGER_SECS:-3}
 		retry_secs = 1
 		retry_max_secs = 2
 

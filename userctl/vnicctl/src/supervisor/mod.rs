@@ -80,10 +80,11 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     daemon.restore()?;
     signal::install().map_err(|e| CliError::Input(format!("cannot install signal handlers: {e}")))?;
     log(&format!(
-        "keeping {} sessions on {} (renewal every {} s, database {})",
+        "keeping {} sessions on {} (renewal every {} s, linger {} s, database {})",
         daemon.slots.len(),
         daemon.config.dev,
         daemon.timing.renew.as_secs(),
+        daemon.config.linger.as_secs(),
         daemon.config.database.display()
     ));
     let (tx, rx) = mpsc::channel();
@@ -156,6 +157,7 @@ impl Daemon {
             };
             let mut config = ClientConfig::new(slot.entry.user.clone(), passcode.as_bytes(), slot.entry.service.clone());
             config.client_addr = slot.entry.client;
+            config.linger = self.config.linger;
             if let Some(id) = slot.row.as_ref().and_then(|r| std::num::NonZeroU16::new(r.id)) {
                 config.ext.push(Tlv::renew(id));
             }
