@@ -54,13 +54,13 @@ provider_config() {
 # once it listens. $PROVIDER_NICE sets its nice value (default 0).
 provider_start() {
 	local before
-	before=$(grep -c "listening on UDP" "$PROV/log" 2>/dev/null || true)
+	before=$(count_matches "$PROV/log" "listening on UDP")
 	ip netns exec sp nice -n "${PROVIDER_NICE:-0}" vnicctl provider --config "$PROV/provider.toml" 2>>"$PROV/log" &
 	provider_pid=$!
 	for _ in $(seq 100); do
-		[ "$(grep -c "listening on UDP" "$PROV/log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
+		[ "$(count_matches "$PROV/log" "listening on UDP")" -gt "$before" ] && return 0
 		kill -0 "$provider_pid" 2>/dev/null || break
-		sleep 0.1
+		pause 0.1
 	done
 	tail -n 20 "$PROV/log" >&2
 	fail "the provider did not start"
@@ -121,7 +121,7 @@ db_sessions() {
 udp_capture_two() {
 	ip netns exec router timeout 20 tcpdump -i r0 -c 2 -U -Z root -w "$1" udp dst port 7390 2>"$1.err" &
 	udp_capture_pid=$!
-	for _ in $(seq 100); do grep -q "listening on" "$1.err" && return 0; sleep 0.1; done
+	for _ in $(seq 100); do [ "$(count_matches "$1.err" "listening on")" = 0 ] || return 0; pause 0.1; done
 	fail "tcpdump did not start: $(cat "$1.err")"
 }
 
@@ -163,7 +163,7 @@ udp_replay() {
 # session with the provider on ss0, renewing every $RENEW_SECS (default 2),
 # each exchange lingering $LINGER_SECS after its grant (default 3, not the
 # daemon's 12: renewals come at most once per linger time, and the cases
-# wait for them).
+# wait for them), with the provider at $PROVIDER_ADDR (default 10.0.2.1).
 supervisor_config() {
 	mkdir -p "$SUP"
 	printf '%s\n' "$2" >"$SUP/$1.pass"
@@ -177,7 +177,7 @@ supervisor_config() {
 
 		[[provider]]
 		name = "sp1"
-		address = "10.0.2.1"
+		address = "${PROVIDER_ADDR:-10.0.2.1}"
 
 		[[session]]
 		provider = "sp1"
@@ -191,13 +191,13 @@ supervisor_config() {
 # returning once it keeps its sessions.
 supervisor_start() {
 	local before
-	before=$(grep -c "keeping .* sessions" "$SUP/log" 2>/dev/null || true)
+	before=$(count_matches "$SUP/log" "keeping .* sessions")
 	ip netns exec client vnicctl supervisor --config "$SUP/supervisor.toml" 2>>"$SUP/log" &
 	supervisor_pid=$!
 	for _ in $(seq 100); do
-		[ "$(grep -c "keeping .* sessions" "$SUP/log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
+		[ "$(count_matches "$SUP/log" "keeping .* sessions")" -gt "$before" ] && return 0
 		kill -0 "$supervisor_pid" 2>/dev/null || break
-		sleep 0.1
+		pause 0.1
 	done
 	tail -n 20 "$SUP/log" >&2
 	fail "the supervisor did not start"
@@ -218,8 +218,8 @@ supervisor_cleanup() { [ -z "$supervisor_pid" ] || kill -9 "$supervisor_pid" 2>/
 wait_lines() {
 	local end=$((SECONDS + $4))
 	while [ "$SECONDS" -lt "$end" ]; do
-		[ "$(grep -cE -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ] && return 0
-		sleep 0.1
+		[ "$(count_matches "$1" "$2")" -ge "$3" ] && return 0
+		pause 0.1
 	done
 	tail -n 20 "$1" >&2
 	fail "$1 has fewer than $3 lines matching /$2/ after $4 s"
@@ -246,4 +246,4 @@ auth_topology() {
 	trap 'supervisor_cleanup; provider_cleanup; kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null; sleep 0.5' EXIT
 	ip netns exec client vnicctl link add ss0 --supervisor host --up
 }
-get() { ip netns exec client curl -sf --max-time 10 http://10.0.2.1/; }
+get() { ip netns exec client curl -sf --max-time 10 "$@" http://10.0.2.1/; }

@@ -18,10 +18,36 @@ expect_same_words() {
 	diff=$(diff /tmp/words.actual /tmp/words.expected | grep '^[<>]' | head -n 10 | tr '\n' ' ' || true)
 	[ -z "$diff" ] || fail "$3: differences (< actual, > expected): $diff"
 }
+# The helpers below start no process where bash can do the work itself: on
+# the debug kernel every exec costs most of a second.
+# matches TEXT REGEX: whether a line of TEXT matches the extended regular
+# expression REGEX, as grep -E would say (bash's =~, line by line).
+matches() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ $2 ]] && return 0
+	done <<<"$1"
+	return 1
+}
+# count_matches FILE REGEX: prints how many lines of FILE match REGEX (0 if
+# FILE is missing), as grep -cE.
+count_matches() {
+	local line n=0
+	if [ -r "$1" ]; then
+		while IFS= read -r line || [ -n "$line" ]; do
+			[[ $line =~ $2 ]] && n=$((n + 1))
+		done <"$1"
+	fi
+	echo "$n"
+}
+# pause SECONDS: sleep(1) without a process (read's time-out on a pipe that
+# no one writes to).
+exec {pause_fd}<> <(:)
+pause() { read -rt "$1" -u "$pause_fd" _ || true; }
 # expect_match TEXT REGEX WHAT
-expect_match() { grep -Eq -- "$2" <<<"$1" || fail "$3: '$1' does not match /$2/"; }
+expect_match() { matches "$1" "$2" || fail "$3: '$1' does not match /$2/"; }
 # expect_no_match TEXT REGEX WHAT
-expect_no_match() { ! grep -Eq -- "$2" <<<"$1" || fail "$3: '$1' matches /$2/"; }
+expect_no_match() { ! matches "$1" "$2" || fail "$3: '$1' matches /$2/"; }
 # load_vnic: insmod the module under test unless it is loaded.
 load_vnic() { [ -d /sys/module/vnic ] || insmod "$VNIC_KO"; }
 # json EXPR: evaluate a Python expression over the JSON on stdin, bound to d.
@@ -253,13 +279,13 @@ capture_start() {
 	rm -f /tmp/tcpdump.err
 	ip netns exec "$1" tcpdump -i "$2" -s 128 -U --immediate-mode -Z root -w "$3" tcp 2>/tmp/tcpdump.err &
 	capture_pid=$!
-	for _ in $(seq 100); do grep -q "listening on" /tmp/tcpdump.err 2>/dev/null && return 0; sleep 0.1; done
+	for _ in $(seq 100); do [ "$(count_matches /tmp/tcpdump.err "listening on")" = 0 ] || return 0; pause 0.1; done
 	fail "tcpdump did not start: $(cat /tmp/tcpdump.err)"
 }
 capture_stop() {
 	sleep 0.5
 	kill -INT "$capture_pid" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$capture_pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do kill -0 "$capture_pid" 2>/dev/null || break; pause 0.1; done
 	kill -KILL "$capture_pid" 2>/dev/null || true
 	wait "$capture_pid" 2>/dev/null || true
 }

@@ -11,7 +11,7 @@ auth_topology
 provider_config "alice:alice pass:vnic1" "bob:bob-pass:vnic2" "carol:carol-pass:vnic1"
 provider_start
 [ "$(command stat -c %a "$PROV/data/secret")" = 600 ] || fail "the secret file is not mode 0600"
-get >/dev/null && fail "port 80 answered before any authentication"
+get --connect-timeout 3 >/dev/null && fail "port 80 answered before any authentication"
 
 # alice is granted vNIC #1 (fixed ID 1); curl gets site one.
 out=$(auth alice "alice pass" -j)
@@ -79,7 +79,7 @@ expect_eq "$provider_rc" 0 "SIGTERM exit status"
 expect_match "$(tail -n 1 "$PROV/log")" "stopping on a signal" "SIGTERM logged"
 ip netns exec sp vnicctl session del --relay relay0 --client 10.0.1.2 --id 1
 ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.99 --id 5
-get >/dev/null && fail "site one answered without its session"
+get --connect-timeout 3 >/dev/null && fail "site one answered without its session"
 
 # The SP down: a time-out sentence after the protocol's 7.5 s of tries, not
 # much later (the margin covers process start on a loaded machine: 15 s
@@ -102,9 +102,9 @@ expect_eq "$(get)" "site one (vNIC #1)" "site one after reconciliation"
 # Idle sessions expire from kernel and database.
 provider_stop TERM
 sed -i 's/^session_idle_secs = .*/session_idle_secs = 1/' "$PROV/provider.toml"
-sleep 2
+pause 2
 provider_start
-for _ in $(seq 30); do [ -z "$(kernel_sessions)" ] && break; sleep 0.2; done
+for _ in $(seq 30); do [ -z "$(kernel_sessions)" ] && break; pause 0.2; done
 expect_eq "$(kernel_sessions)" "" "kernel sessions after expiry"
 expect_eq "$(db_sessions)" "" "database sessions after expiry"
 expect_match "$(cat "$PROV/log")" "expired the session of user \"alice\"" "expiry logged"

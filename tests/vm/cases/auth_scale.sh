@@ -125,6 +125,6 @@ expect_eq "$(kernel_sessions)" "$before" "no session from throttled attempts"
 expect_match "$(cat "$PROV/log")" "too many failed attempts" "throttling logged by the provider"
 # The lock-out ends; the right passcode works again.
 left=$((locked_at + lockout + 1 - $(date +%s)))
-[ "$left" -le 0 ] || sleep "$left"
+[ "$left" -le 0 ] || pause "$left"
 auth bob bob-pass --source 10.0.1.2 >/dev/null || fail "bob after the lock-out ended"
 progress "throttling checked"

@@ -24,7 +24,7 @@ count=2400
 
 ip netns exec sp python3 ../witness.py 900 /tmp/witness.txt --watch $pseudo >/tmp/witness.out 2>&1 &
 witness=$!
-for _ in $(seq 100); do grep -q ready /tmp/witness.out && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(count_matches /tmp/witness.out ready)" = 0 ] || break; pause 0.1; done
 grep -q ready /tmp/witness.out || fail "the witness did not start: $(cat /tmp/witness.out)"
 mac=$(ip -n sp -j link show eth0 | json 'd[0]["address"]')
 # shellcheck disable=SC2086
@@ -34,7 +34,7 @@ expect_eq "$sent" "sent $count" "hostile frames sent"
 # The controls: one granted SYN per family, marked by source port 40001.
 ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.2.1 80 --urg-ptr 1 --flags S --sport 40001
 ip netns exec client python3 ../tcp_raw.py fd00:1::2 fd00:2::1 80 --urg-ptr 1 --flags S --sport 40001
-sleep 1
+pause 1
 kill -TERM "$witness"
 wait "$witness" || fail "the witness failed: $(cat /tmp/witness.out)"
 [ -s /tmp/witness.txt ] || fail "the witness wrote nothing"
@@ -57,7 +57,7 @@ ip netns exec client vnicctl embed add --dev ss0 --server fd00:2::1 --port 80 --
 # payload to check a checksum.
 ip netns exec router tcpdump -i r1 -s 0 -U --immediate-mode -Z root -w /tmp/wire.pcap tcp 2>/tmp/tcpdump.err &
 capture_pid=$!
-for _ in $(seq 100); do grep -q "listening on" /tmp/tcpdump.err && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(count_matches /tmp/tcpdump.err "listening on")" = 0 ] || break; pause 0.1; done
 want=$(sha256sum </tmp/site/blob)
 expect_eq "$(ip netns exec client curl -sSf --max-time 20 http://10.0.2.1/blob | sha256sum)" "$want" "IPv4 transfer"
 expect_eq "$(ip netns exec client curl -gsSf --max-time 20 "http://[fd00:2::1]/blob" | sha256sum)" "$want" "IPv6 transfer"

@@ -69,7 +69,7 @@ for round in 1 2 3; do
 	3) ip -n c link del eth0; ip netns del c; ip netns del d ;;
 	esac
 done
-sleep 1
+pause 1
 
 # A device made again with a deleted vNIC's ifindex has no session.
 ip link add eth1 netns a type veth peer name eth1p netns a

@@ -14,7 +14,7 @@ for dst in 10.0.2.1 fd00:2::1; do
 	packets=$(rx packets) bytes=$(rx bytes) malformed=$(relay_counter drop_malformed)
 	delivered=$(relay_counter delivered)
 	ip netns exec router /usr/bin/python3 ../big_gso.py r1 "$mac" "$src" "$dst" 80 --urg-ptr 1 --payload 100000 >/dev/null
-	sleep 0.5
+	pause 0.5
 	expect_eq "$(relay_counter drop_malformed)" "$malformed" "$dst: aggregates counted malformed"
 	expect_eq "$(relay_counter delivered)" $((delivered + 1)) "$dst: aggregates delivered"
 	expect_eq "$(rx packets)" $((packets + 1)) "$dst: packets vNIC #1 received"

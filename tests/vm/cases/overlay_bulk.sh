@@ -39,7 +39,7 @@ chmod a+r /tmp/apache/site1/part.bin
 limit=$(( (2 * took_ms * part / mb) / 1000 + 3 ))
 ip netns exec client curl -s --max-time "$limit" -o /tmp/part.got http://10.0.2.1/part.bin &
 pid=$!
-sleep 0.5
+pause 0.5
 rmmod vnic
 wait "$pid" && fail "the transfer finished without the module ($(wc -c </tmp/part.got) bytes in less than $limit s)"
 [ ! -d /sys/module/vnic ] || fail "vnic still loaded"

@@ -19,7 +19,7 @@ get() { ip netns exec client curl -gsf --max-time 5 "$@"; }
 relay() { ip netns exec sp vnicctl -j stats relay0 | json "d[0]['relay']['$1']"; }
 
 ip netns exec client ping -6 -c 1 -W 2 fd00:2::1 >/dev/null || fail "IPv6 ping to the SP"
-get "http://[fd00:2::1]/" >/dev/null && fail "reached the vNIC without an ID"
+get --connect-timeout 3 "http://[fd00:2::1]/" >/dev/null && fail "reached the vNIC without an ID"
 
 ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00:1::2 --id 1
 ip netns exec client vnicctl link add ss0 --supervisor host --up

@@ -18,7 +18,7 @@ capture() { capture_start router r1 "$1"; } # on the router's SP-side port
 stop_capture() { capture_stop; }
 
 # Without a rule the client reaches the SP itself: no vNIC answers on port 80.
-get http://10.0.2.1/ >/dev/null && fail "port 80 of the SP answered without an ID"
+get --connect-timeout 3 http://10.0.2.1/ >/dev/null && fail "port 80 of the SP answered without an ID"
 
 client_embed 1
 capture /tmp/id1.pcap

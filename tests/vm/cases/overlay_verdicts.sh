@@ -20,7 +20,7 @@ plain_ok "before any rule"
 
 # An ID nobody holds.
 client_embed 7
-get http://10.0.2.1/ >/dev/null && fail "unknown ID 7 got through"
+get --connect-timeout 3 http://10.0.2.1/ >/dev/null && fail "unknown ID 7 got through"
 [ "$(relay_counter drop_unknown_id)" -gt 0 ] || fail "unknown ID not counted"
 plain_ok "unknown ID"
 
@@ -28,14 +28,14 @@ plain_ok "unknown ID"
 # curl from 10.0.1.3 with ID 1, which belongs to 10.0.1.2 only.
 ip -n client addr add 10.0.1.3/24 dev veth0
 client_embed 1
-get --interface 10.0.1.3 http://10.0.2.1/ >/dev/null && fail "ID 1 from 10.0.1.3 got through"
+get --connect-timeout 3 --interface 10.0.1.3 http://10.0.2.1/ >/dev/null && fail "ID 1 from 10.0.1.3 got through"
 [ "$(relay_counter drop_not_granted)" -gt 0 ] || fail "not-granted ID not counted"
 expect_eq "$(get http://10.0.2.1/)" "site one (vNIC #1)" "the rightful client still gets site one"
 
 # The session's ID on a segment with URG set.
 before=$(relay_counter drop_urg_set)
 ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.2.1 80 --urg-ptr 1 --flags SU --count 2
-sleep 0.3
+pause 0.3
 expect_eq "$(relay_counter drop_urg_set)" "$((before + 2))" "URG-set segments with the ID"
 
 # Pseudo addresses are not reachable from the wire: not routed to, not
@@ -50,12 +50,12 @@ ip -n router addr del 192.168.2.99/24 dev r1
 
 # A vNIC that is down takes nothing.
 ip -n sp link set vnic1 down
-get http://10.0.2.1/ >/dev/null && fail "a down vNIC answered"
+get --connect-timeout 3 http://10.0.2.1/ >/dev/null && fail "a down vNIC answered"
 [ "$(relay_counter drop_undeliverable)" -gt 0 ] || fail "undeliverable not counted"
 ip -n sp link set vnic1 up
 ip -n sp addr replace 192.168.1.1/24 dev vnic1
 ip netns exec sp ip route show table local | grep -q 192.168.1.1 || fail "vnic1 lost its address"
-sleep 1
+pause 1
 expect_eq "$(get http://10.0.2.1/)" "site one (vNIC #1)" "vNIC #1 back up"
 
 # A hand-built SYN (its checksum made in userspace: CHECKSUM_NONE on the
@@ -65,7 +65,7 @@ csum_errors() { ip netns exec sp awk '/^Tcp:/ && $NF ~ /^[0-9]+$/ {print $NF}' /
 before=$(csum_errors)
 capture_start router r1 /tmp/raw.pcap
 ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.2.1 80 --urg-ptr 1 --flags S
-sleep 0.5
+pause 0.5
 capture_stop
 expect_eq "$(csum_errors)" "$before" "TCP checksum errors at the SP"
 grep -q "10.0.2.1.80 > 10.0.1.2.[0-9]*: Flags \[S\.\]" <<<"$(tcpdump -nn -r /tmp/raw.pcap 2>/dev/null)" ||

@@ -16,7 +16,7 @@ count=3000
 [ "${VNIC_FLAVOR:-normal}" = debug ] && count=1000
 ip netns exec client python3 ../udp_fuzz.py 10.0.1.50 10.0.2.1 7390 "$count" --interval 0.002 >/tmp/fuzz.out 2>&1 &
 fuzzer=$!
-sleep 1
+pause 1
 kill -0 "$fuzzer" 2>/dev/null || fail "the fuzzer ended before the real client started: $(cat /tmp/fuzz.out)"
 out=$(auth alice "alice pass") || fail "no grant during the storm: $out"
 expect_match "$out" "^granted: user alice service http" "a grant during the storm"
@@ -27,7 +27,7 @@ kill -0 "$provider_pid" 2>/dev/null || fail "the provider died: $(tail -n 20 "$P
 expect_no_match "$(cat "$PROV/log")" "panicked|RUST_BACKTRACE" "provider log"
 # The forged Auth-REQs among the junk name alice; their exchanges time out
 # after 10 s and must not lock her out (they test no passcode).
-sleep 11
+pause 11
 out=$(auth alice "alice pass") || fail "no grant after the storm: $out"
 expect_match "$out" "^granted: user alice service http" "a grant after the storm"
 expect_eq "$(get)" "site two (vNIC #2)" "alice reaches site two"

@@ -16,7 +16,7 @@ ip netns exec sp vnicctl session add --relay relay0 --vnic vnic3 --client 10.0.1
 # A granted segment for the vNIC without an address: undeliverable.
 before=$(relay_counter delivered)
 ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 80 --urg-ptr 3 --flags S
-sleep 0.3
+pause 0.3
 expect_eq "$(relay_counter delivered)" "$before" "segments delivered to a vNIC without an address"
 expect_eq "$(relay_counter drop_undeliverable)" 1 "undeliverable"
 
@@ -30,12 +30,12 @@ first = IP(src="10.0.1.2", dst="10.0.1.1", flags="MF", frag=0, id=77) / TCP(dpor
 later = IP(src="10.0.1.2", dst="10.0.1.1", frag=5, id=77, proto=6) / Raw(b"y" * 16)
 send([first, later], verbose=False)
 PY
-sleep 0.3
+pause 0.3
 expect_eq "$(relay_counter granted)" 1 "granted (the segment for vnic3 only)"
 expect_eq "$(relay_counter delivered)" "$before" "delivered after the fragments"
 # The genuine case still works: a granted SYN for vNIC #1 is delivered.
 ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 80 --urg-ptr 1 --flags S
-sleep 0.3
+pause 0.3
 expect_eq "$(relay_counter delivered)" "$((before + 1))" "a granted segment for vNIC #1"
 
 # A frame for another host's MAC (the pNIC in promiscuous mode hands it up
@@ -51,6 +51,6 @@ from scapy.all import IP, TCP, Ether, sendp
 sendp(Ether(dst="02:00:00:00:00:99") / IP(src="10.0.1.2", dst="10.0.1.1") / TCP(dport=80, flags="S", urgptr=1),
       iface="veth0", verbose=False)
 PY
-sleep 0.3
+pause 0.3
 expect_eq "$(relay_counter granted)" "$granted" "granted after a frame for another host"
 expect_eq "$(relay_counter delivered)" "$((before + 1))" "delivered after a frame for another host"

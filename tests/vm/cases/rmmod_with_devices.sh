@@ -11,7 +11,7 @@ ip -n other link add far1 type vnic
 ip -n other link set far1 up
 # Keep traffic flowing while the module goes away.
 for i in 1 2 3; do ping -q -i 0.01 -w 5 "192.168.$i.2" >/dev/null 2>&1 & done
-sleep 0.5
+pause 0.5
 rmmod vnic
 wait
 [ ! -d /sys/module/vnic ] || fail "module still loaded"

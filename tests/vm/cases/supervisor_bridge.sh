@@ -21,7 +21,7 @@ ip netns exec sp vnicctl session add --relay relay0 --vnic vnic2 --client 10.0.1
 get() { ip netns exec client curl -sf --max-time 5 "$@"; }
 
 # Before the box knows the service, the client cannot reach the sites.
-get http://10.0.2.1/ >/dev/null && fail "site reached without an ID"
+get --connect-timeout 3 http://10.0.2.1/ >/dev/null && fail "site reached without an ID"
 
 ip netns exec ssbox vnicctl link add ss0 --supervisor bridge --up
 expect_match "$(ip netns exec ssbox vnicctl link show ss0)" "vnic-ss mode bridge" "bridge mode shown"
@@ -40,5 +40,5 @@ expect_eq "$(get http://10.0.2.1:8080/)" "site one (vNIC #1)" "plain TCP across 
 before=$(counter drop_no_id)
 ip netns exec sp vnicctl session del --relay relay0 --client 10.0.1.2 --id 2
 ip netns exec sp vnicctl link del relay0
-get http://10.0.2.1/ >/dev/null && fail "site reached with the relay gone"
+get --connect-timeout 3 http://10.0.2.1/ >/dev/null && fail "site reached with the relay gone"
 [ "$(counter drop_no_id)" -gt "$before" ] || fail "the SP's answer without an ID was not dropped by the box"

@@ -74,11 +74,11 @@ expect_eq "$supervisor_rc" 0 "SIGTERM"
 expect_match "$(tail -n 1 "$SUP/log")" "stopping on a signal" "supervisor's last words"
 provider_stop TERM
 IDLE_SECS=2 provider_config "bob:bob-pass:vnic2"
-sleep 3
+pause 3
 provider_start
 expect_match "$(cat "$PROV/log")" "expired the session of user \"bob\"" "the provider expired the session"
 expect_eq "$(kernel_sessions)" "" "no session left in the relay"
-get >/dev/null && fail "curl worked without a session"
+get --connect-timeout 3 >/dev/null && fail "curl worked without a session"
 provider_stop TERM
 IDLE_SECS=20 provider_config "bob:bob-pass:vnic2"
 provider_start
@@ -88,5 +88,24 @@ wait_lines "$SUP/log" "authenticated again|renewed" $((n + 1)) 30
 new=$(embedded_id)
 expect_eq "$(kernel_sessions)" "10.0.1.2/$new/vnic2" "the new session"
 expect_eq "$(get)" "site two (vNIC #2)" "curl after authenticating again"
+
+# A provider name that does not resolve is retried, not fatal: the
+# supervisor starts, keeps trying, and gets its session once the name
+# resolves (here: once the client's hosts file has it; ip netns exec binds
+# /etc/netns/client/* over /etc, and the resolver asks no DNS server that
+# could keep it waiting).
+supervisor_stop TERM
+mkdir -p /etc/netns/client
+cp /etc/hosts /etc/netns/client/hosts
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >/etc/netns/client/resolv.conf
+PROVIDER_ADDR=sp1.vnic.test supervisor_config bob bob-pass
+supervisor_start
+wait_lines "$SUP/log" "cannot resolve the provider 'sp1.vnic.test'.*next try in" 2 30
+expect_eq "$(embedded_id)" "$new" "the ID while the name does not resolve"
+n=$(count_matches "$SUP/log" "renewed, ID $new kept")
+echo "10.0.2.1 sp1.vnic.test" >>/etc/netns/client/hosts
+wait_lines "$SUP/log" "renewed, ID $new kept" $((n + 1)) 30
+rm -rf /etc/netns/client
+
 # Every exchange stayed to the end of its linger time.
 expect_no_match "$(cat "$SUP/log")" "ended early" "exchanges ending early"

@@ -25,6 +25,32 @@ pub fn provider_addr(text: &str) -> Result<SocketAddr, CliError> {
         .ok_or_else(|| CliError::Input(format!("cannot resolve the provider '{text}' (expected HOST or HOST:PORT)")))
 }
 
+/// Checks that `text` has the form of a provider address (an IP address,
+/// `IP:PORT`, `[IPv6]:PORT`, `HOST` or `HOST:PORT` with a DNS name), without
+/// resolving it: the supervisor resolves at each handshake, so a name that
+/// does not resolve yet is retried, not fatal.
+pub fn provider_addr_form(text: &str) -> Result<(), String> {
+    if text.parse::<SocketAddr>().is_ok() || text.parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let (host, port) = match text.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (text, None),
+    };
+    if let Some(p) = port {
+        p.parse::<u16>().map_err(|_| format!("'{text}': the port must be a number from 0 to 65535"))?;
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let name = host.strip_suffix('.').unwrap_or(host);
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(label_ok) {
+        return Err(format!("'{text}' is not an IP address or a host name (expected HOST or HOST:PORT)"));
+    }
+    Ok(())
+}
+
 /// How long to keep going after the grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum After {
@@ -129,5 +155,16 @@ mod tests {
         assert_eq!(provider_addr("[fd00::1]:9").unwrap().to_string(), "[fd00::1]:9");
         assert_eq!(provider_addr("localhost:9").unwrap().port(), 9);
         assert!(provider_addr("no such host.invalid").is_err());
+    }
+
+    #[test]
+    fn provider_address_forms_are_checked_without_resolving() {
+        for ok in ["10.0.2.1", "10.0.2.1:9", "fd00::1", "[fd00::1]:9", "sp1", "sp1.example.invalid", "sp-1.example:7390", "sp1."] {
+            assert_eq!(provider_addr_form(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "no such host", "sp1:http", "sp1:70000", "-sp1", "sp..example", "sp1/x", ":9"] {
+            let e = provider_addr_form(bad).unwrap_err();
+            assert!(e.contains(&format!("'{bad}'")), "{e}");
+        }
     }
 }

@@ -132,7 +132,9 @@ pub fn parse(text: &str) -> Result<Config, String> {
             if p.name.is_empty() || !names.insert(p.name.clone()) {
                 return Err(format!("provider '{}': names must be unique and not empty", p.name));
             }
-            crate::exchange::provider_addr(&p.address)
+            // The form only: the name is resolved at each handshake, and
+            // one that does not resolve yet is retried.
+            crate::exchange::provider_addr_form(&p.address)
                 .map_err(|e| format!("provider {}: {e}", p.name))?;
             Ok(ProviderEntry { name: p.name, address: p.address })
         })
@@ -213,6 +215,9 @@ client = "192.168.10.5"
         assert_eq!(c.database, PathBuf::from("/var/lib/vnic-supervisor/supervisor.db"));
         assert_eq!((c.renew.as_secs(), c.retry.as_secs(), c.retry_max.as_secs()), (60, 5, 300));
         assert_eq!(c.linger.as_secs(), 12);
+        // A name that does not resolve (yet) is no error: it is retried.
+        let later = parse(&SAMPLE.replace("address = \"10.0.2.1\"", "address = \"sp1.example.invalid\"")).unwrap();
+        assert_eq!(later.providers[0].address, "sp1.example.invalid");
         let short = parse(&SAMPLE.replace("renew_secs = 60", "renew_secs = 60\nlinger_secs = 3")).unwrap();
         assert_eq!(short.linger.as_secs(), 3);
         assert_eq!(c.sessions.len(), 2);
@@ -222,7 +227,7 @@ client = "192.168.10.5"
     #[test]
     fn mistakes_are_one_sentence_naming_the_entry() {
         let cases = [
-            (SAMPLE.replace("address = \"10.0.2.1\"", "address = \"no such.invalid\""), "provider sp1: cannot resolve"),
+            (SAMPLE.replace("address = \"10.0.2.1\"", "address = \"no such.invalid\""), "provider sp1: 'no such.invalid' is not an IP address or a host name"),
             (SAMPLE.replace("provider = \"sp1\"\nuser = \"alice\"", "provider = \"sp2\"\nuser = \"alice\""), "session alice@sp2/http: no [[provider]] is named 'sp2'"),
             (SAMPLE.replace("renew_secs = 60", "renew_secs = 0"), "renew_secs must be at least 1"),
             (SAMPLE.replace("renew_secs = 60", "linger_secs = 0"), "linger_secs must be at least 1"),

@@ -150,7 +150,7 @@ impl Daemon {
                 Ok(p) => p,
                 Err(e) => {
                     slot.failures += 1;
-                    slot.due = now + self.timing.after_failures(slot.failures);
+                    slot.due = now + self.timing.retry_wait(slot.failures, schedule::draw());
                     log(&format!("{}: {e}", slot.entry.label()));
                     continue;
                 }
@@ -258,7 +258,7 @@ impl Daemon {
         slot.before = before;
         slot.row = Some(row);
         slot.failures = 0;
-        slot.due = Instant::now() + self.timing.renew;
+        slot.due = Instant::now() + self.timing.renew_wait(schedule::draw());
         Ok(())
     }
 
@@ -267,7 +267,7 @@ impl Daemon {
     fn failed(&mut self, i: usize, why: &str) {
         let slot = &mut self.slots[i];
         slot.failures += 1;
-        let wait = self.timing.after_failures(slot.failures);
+        let wait = self.timing.retry_wait(slot.failures, schedule::draw());
         slot.due = Instant::now() + wait;
         if let Some(row) = &slot.row {
             if let Err(e) = self.db.failed(&row.key(), why) {
@@ -275,7 +275,7 @@ impl Daemon {
             }
         }
         let keep = slot.row.as_ref().map_or(String::new(), |r| format!("; ID {} stays embedded", r.id));
-        log(&format!("{}: {why}{keep}; next try in {} s", slot.entry.label(), wait.as_secs()));
+        log(&format!("{}: {why}{keep}; next try in {:.1} s", slot.entry.label(), wait.as_secs_f64()));
     }
 
     /// The provider reset the exchange after the grant (it never got the
