@@ -44,6 +44,23 @@ rc=0; err=$(auth mallory whatever 2>&1) || rc=$?
 [ "$rc" -ne 0 ] || fail "an unknown user was accepted"
 expect_eq "$err" "vnicctl: authentication failed: wrong user or passcode" "unknown user message"
 expect_eq "$(kernel_sessions)" "$before" "no session from failed attempts"
+
+# vnicctl provider status, from the running daemon's socket: the sessions,
+# the counters, the failures counted against users and the source.
+st=$(ip netns exec sp vnicctl provider status --config "$PROV/provider.toml")
+expect_match "$st" "^provider on UDP 10\.0\.2\.1:7390 for relay relay0, up [0-9]+ s: [0-9]+ datagrams, 3 granted, 2 failed, 0 ignored$" "status summary"
+expect_match "$st" "^sessions: 2$" "status: the session count"
+expect_match "$st" "^  10\.0\.1\.2 id 1 -> vnic1: user alice service http, idle [0-9]+ s$" "status: alice's session"
+expect_match "$st" "^  10\.0\.1\.2 id $bob_id -> vnic2: user bob service http, idle [0-9]+ s$" "status: bob's session"
+expect_match "$st" "^pending exchanges: 0$" "status: no exchange in progress"
+expect_match "$st" "^user alice: 1 failures counted$" "status: alice's failure"
+expect_match "$st" "^user mallory: 1 failures counted$" "status: mallory's failure"
+expect_match "$st" "^source 10\.0\.1\.2: 2 failures counted$" "status: the client's failures"
+st=$(ip netns exec sp vnicctl -j provider status --socket "$PROV/data/provider.sock")
+[[ $st == "{"*'"sessions":[{'*'"pending":[]'*"}" && $st != *$'\n'* ]] || fail "status -j is not one line of JSON: $st"
+rc=0; err=$(ip netns exec sp setpriv --reuid 65534 --regid 65534 --clear-groups vnicctl provider status --socket "$PROV/data/provider.sock" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "an unprivileged status read exited $rc: $err"
+expect_match "$err" "^vnicctl: cannot read .*provider\.sock: the status is for root only$" "an unprivileged status read"
 expect_eq "$(get)" "site two (vNIC #2)" "failures leave the embedding rule alone"
 auth alice "alice pass" >/dev/null
 expect_eq "$(get)" "site one (vNIC #1)" "alice again"

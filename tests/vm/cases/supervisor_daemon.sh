@@ -21,6 +21,10 @@ id=$(embedded_id)
 expect_eq "$(kernel_sessions)" "10.0.1.2/$id/vnic2" "the provider's session"
 expect_eq "$(get)" "site two (vNIC #2)" "curl through the granted session"
 expect_eq "$(sup_db)" "bob/$id/active/0" "the supervisor's database"
+# vnicctl supervisor status, from the running daemon's socket.
+st=$(ip netns exec client vnicctl supervisor status --config "$SUP/supervisor.toml")
+expect_match "$st" "^supervisor on ss0, up [0-9]+ s, renewal every 2 s, linger 3 s: 1 sessions$" "status summary"
+expect_match "$st" "^  bob@sp1/http: active, ID $id for 10\.0\.2\.1:80 \(vNIC #2\), renewed [0-9]+ s ago, (exchange in progress|next handshake in [0-9.]+ s)$" "status of bob's session"
 
 # Renewals keep the ID while a transfer runs (3 MB at 600 kB/s: 5 s).
 # A renewal comes at most once per linger time (3 s here, see
@@ -59,6 +63,9 @@ provider_stop TERM
 n=$(grep -c "renewed, ID $id kept" "$SUP/log")
 wait_lines "$SUP/log" "no answer from the provider.*ID $id stays embedded" 1 45
 expect_match "$(sup_db)" "^bob/$id/retrying/[1-9]" "database while the provider is down"
+st=$(ip netns exec client vnicctl -j supervisor status --socket "$SUP/data/supervisor.sock")
+[[ $st =~ \"state\":\"retrying\",\"id\":$id,.*\"failures\":[1-9][0-9]*,.*\"last_error\":\"no answer from the provider ]] ||
+	fail "status -j while the provider is down: $st"
 expect_eq "$(get)" "site two (vNIC #2)" "curl while the provider is down"
 # It comes back with a longer idle limit than it was away (the debug kernel
 # takes over 20 s here), so the session is still live and renewed.

@@ -41,10 +41,10 @@ pub use crypto::{Argon2Cost, KdfParams, SessionKeys, Verifier};
 pub use error::{CryptoError, ErrorCode, WireError};
 pub use message::{AuthRep, AuthRepReq, AuthReq, AuthRst, Message};
 pub use random::{OsRandom, Random};
-pub use ratelimit::RateLimit;
+pub use ratelimit::{LimitState, RateLimit};
 pub use server::{
-    Backend, DropReason, FailReason, Failure, Lookup, Refusal, Server, ServerConfig, ServerEvent,
-    Session, Target,
+    Backend, DropReason, FailReason, Failure, Lookup, PendingExchange, Refusal, Server, ServerConfig,
+    ServerEvent, ServerStatus, Session, Target,
 };
 pub use wire::{Packet, Sender, Tlv};
 

@@ -30,6 +30,17 @@ impl Entry {
     }
 }
 
+/// What a limiter knows of one key at a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitState<K> {
+    /// The user or source address.
+    pub key: K,
+    /// Failures counted in the current window.
+    pub failures: u32,
+    /// How much longer the key is locked out, if it is.
+    pub locked_for: Option<Duration>,
+}
+
 /// The failure counters of at most `capacity` keys. When full, stale
 /// entries go first, then the one with the oldest window.
 #[derive(Debug)]
@@ -84,6 +95,27 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
             e.window_start = now;
         }
         e.locked_until.is_some_and(|t| now < t)
+    }
+
+    /// The keys that count failures or are locked out at `now`, sorted by
+    /// key: the provider's status report.
+    pub(crate) fn snapshot(&self, now: Instant) -> Vec<LimitState<K>>
+    where
+        K: Ord,
+    {
+        let limit = self.limit;
+        let mut out: Vec<LimitState<K>> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.stale(now, &limit))
+            .map(|(k, e)| LimitState {
+                key: k.clone(),
+                failures: if now < e.window_start + limit.window { e.failures } else { 0 },
+                locked_for: e.locked_until.and_then(|t| t.checked_duration_since(now)).filter(|d| !d.is_zero()),
+            })
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out
     }
 
     /// Forgets the failures of `key` (after a success).
@@ -166,6 +198,23 @@ mod tests {
         assert_eq!(l.len(), 4);
         l.purge(t0 + Duration::from_secs(600));
         assert_eq!(l.len(), 0);
+    }
+
+    #[test]
+    fn snapshot_shows_counts_and_lockouts() {
+        let t0 = Instant::now();
+        let s = |secs| t0 + Duration::from_secs(secs);
+        let mut l = Limiter::new(LIMIT, 10);
+        l.failure(&"carol", s(0));
+        for _ in 0..3 {
+            l.failure(&"bob", s(5));
+        }
+        let snap = l.snapshot(s(10));
+        assert_eq!(snap.len(), 2);
+        assert_eq!(snap[0], LimitState { key: "bob", failures: 0, locked_for: Some(Duration::from_secs(25)) });
+        assert_eq!(snap[1], LimitState { key: "carol", failures: 1, locked_for: None });
+        // Once the window and the lock-out are over, nothing is left to show.
+        assert!(l.snapshot(s(100)).is_empty());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::error::{ErrorCode, WireError};
 use crate::ids;
 use crate::message::{AuthRep, AuthRepReq, AuthReq, AuthRst, Message};
 use crate::random::{self, Random};
-use crate::ratelimit::{Limiter, RateLimit};
+use crate::ratelimit::{LimitState, Limiter, RateLimit};
 use crate::replay::ReplayCache;
 use crate::wire;
 use crate::Transmit;
@@ -362,6 +362,43 @@ impl fmt::Display for ServerEvent {
     }
 }
 
+/// One exchange waiting for its Auth-REP, as [`Server::status`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingExchange {
+    /// Where the Auth-REQ came from.
+    pub source: SocketAddr,
+    /// Its transaction id.
+    pub txid: u32,
+    /// The user it names.
+    pub user: String,
+    /// The service it asks for.
+    pub service: String,
+    /// The client the session would be for.
+    pub client: IpAddr,
+    /// The ID offered (held back from other exchanges meanwhile).
+    pub id: u16,
+    /// The vNIC number of the service.
+    pub vnic: u16,
+    /// Whether it is bound to fail (unknown user or service not permitted;
+    /// the wire does not tell).
+    pub refused: bool,
+    /// Auth-REP & REQ sent so far (1 = no retransmission yet).
+    pub sends: u32,
+    /// Until the exchange is given up.
+    pub expires_in: Duration,
+}
+
+/// The provider's state machine at a moment: see [`Server::status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerStatus {
+    /// Exchanges waiting for their Auth-REP, by source and transaction.
+    pub pending: Vec<PendingExchange>,
+    /// Users with failures counted or locked out.
+    pub users: Vec<LimitState<String>>,
+    /// Source addresses with failures counted or locked out.
+    pub sources: Vec<LimitState<IpAddr>>,
+}
+
 /// An exchange waiting for its Auth-REP.
 #[derive(Debug)]
 struct Pending {
@@ -486,6 +523,31 @@ impl Server {
     /// Exchanges in progress.
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// A snapshot for the provider's status report: the exchanges waiting
+    /// for their Auth-REP and the rate limiters' keys, at `now`.
+    pub fn status(&self, now: Instant) -> ServerStatus {
+        ServerStatus {
+            pending: self
+                .pending
+                .iter()
+                .map(|(&(source, txid), p)| PendingExchange {
+                    source,
+                    txid,
+                    user: p.user.clone(),
+                    service: p.service.clone(),
+                    client: p.client,
+                    id: p.id.get(),
+                    vnic: p.target.vnic,
+                    refused: p.refusal.is_some(),
+                    sends: p.resend.sends,
+                    expires_in: p.expires.saturating_duration_since(now),
+                })
+                .collect(),
+            users: self.by_user.snapshot(now),
+            sources: self.by_source.snapshot(now),
+        }
     }
 
     fn dropped(&mut self, peer: SocketAddr, reason: DropReason) {

@@ -795,3 +795,30 @@ fn server_event_lines_are_sentences() {
     assert!(line.starts_with("granted user \"alice\" service \"http\" to client 192.0.2.10 (supervisor 192.0.2.10:40000): ID "), "{line}");
     assert!(line.ends_with("on vNIC #2"), "{line}");
 }
+
+#[test]
+fn status_shows_a_pending_exchange_and_the_failure_counts() {
+    // Every Auth-REP is lost: the exchange waits, with ID and target.
+    let mut net = alice();
+    net.drop_to_server = Box::new(|n, _| n >= 1);
+    net.run(Duration::from_millis(1200));
+    let st = net.server.status(net.now);
+    assert_eq!(st.pending.len(), 1, "{st:?}");
+    let p = &st.pending[0];
+    assert_eq!((p.source, p.user.as_str(), p.service.as_str(), p.client), (CLIENT, "alice", "http", CLIENT.ip()));
+    assert_eq!(p.vnic, HTTP.vnic);
+    assert!(!p.refused && p.sends >= 2, "{p:?}");
+    assert!(p.expires_in > Duration::ZERO && p.expires_in <= Duration::from_secs(10), "{p:?}");
+    assert!(st.users.is_empty() && st.sources.is_empty());
+    // Given up: nothing pending any more.
+    net.run(Duration::from_secs(60));
+    assert!(net.server.status(net.now).pending.is_empty());
+
+    // A wrong passcode counts against the user and the source.
+    let net = run_as("alice", b"guess", "http");
+    let st = net.server.status(net.now);
+    assert!(st.pending.is_empty());
+    assert_eq!(st.users.iter().map(|u| (u.key.as_str(), u.failures)).collect::<Vec<_>>(), [("alice", 1)]);
+    assert_eq!(st.sources.iter().map(|s| (s.key, s.failures)).collect::<Vec<_>>(), [(CLIENT.ip(), 1)]);
+    assert!(st.users[0].locked_for.is_none());
+}

@@ -39,12 +39,8 @@ pub enum Command {
     },
     /// Run the provider's authentication daemon in the foreground: it
     /// grants sessions over UDP and installs them in the relay and its
-    /// database.
-    Provider {
-        /// The TOML configuration (see Documentation/provider.md).
-        #[arg(long)]
-        config: std::path::PathBuf,
-    },
+    /// database (`provider status`: what the running one is doing).
+    Provider(DaemonArgs),
     /// Print the provider's TOML configuration made from the paper's
     /// permission.txt and vcs_id.txt and a file of stored passcodes (see
     /// Documentation/provider.md).
@@ -54,12 +50,9 @@ pub enum Command {
     Auth(AuthArgs),
     /// Run the supervisor's daemon in the foreground: it authenticates the
     /// configured sessions, embeds their IDs, renews them and keeps its
-    /// status database.
-    Supervisor {
-        /// The TOML configuration (see Documentation/supervisor.md).
-        #[arg(long)]
-        config: std::path::PathBuf,
-    },
+    /// status database (`supervisor status`: what the running one is
+    /// doing).
+    Supervisor(DaemonArgs),
     /// Read a passcode on stdin and print its stored form for a [[user]]
     /// of the provider's configuration.
     PasscodeHash {
@@ -79,6 +72,37 @@ pub enum Command {
     ManPages {
         /// An existing directory.
         dir: std::path::PathBuf,
+    },
+}
+
+/// `vnicctl provider` and `vnicctl supervisor`: run the daemon, or ask the
+/// running one for its status.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct DaemonArgs {
+    /// The TOML configuration (see Documentation/provider.md or
+    /// Documentation/supervisor.md).
+    #[arg(long, required = true)]
+    pub config: Option<std::path::PathBuf>,
+    /// Instead of running the daemon.
+    #[command(subcommand)]
+    pub action: Option<DaemonAction>,
+}
+
+/// What to ask a running daemon.
+#[derive(Subcommand, Debug)]
+pub enum DaemonAction {
+    /// Show the running daemon's live state (sessions, exchanges in
+    /// progress, lock-outs or retries, counters), read from its status
+    /// socket in the data folder (root only).
+    Status {
+        /// The daemon's configuration, which names the data folder
+        /// (default /etc/vnic/provider.toml or /etc/vnic/supervisor.toml).
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+        /// The status socket itself, instead of --config.
+        #[arg(long, conflicts_with = "config")]
+        socket: Option<std::path::PathBuf>,
     },
 }
 

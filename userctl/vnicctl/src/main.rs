@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod clock;
+mod control;
 mod docs;
 mod embed;
 mod error;
@@ -24,7 +25,7 @@ mod parse;
 mod rtnl;
 
 use clap::Parser;
-use cli::{Cli, Command, LinkAdd, LinkCommand, SupervisorMode};
+use cli::{Cli, Command, DaemonAction, DaemonArgs, LinkAdd, LinkCommand, SupervisorMode};
 use error::CliError;
 use output::Format;
 use std::process::ExitCode;
@@ -60,8 +61,15 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         _ => {}
     }
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid command line");
-    eprintln!("vnicctl: {} (see vnicctl --help)", first.trim_start_matches("error: "));
+    let mut lines = text.lines();
+    let mut first = lines.next().unwrap_or("invalid command line").trim_start_matches("error: ").to_string();
+    // "the following required arguments were not provided:" lists them on
+    // the indented lines after it.
+    if first.ends_with(':') {
+        let listed: Vec<&str> = lines.take_while(|l| l.starts_with("  ")).map(str::trim).collect();
+        first = format!("{} {}", first, listed.join(", "));
+    }
+    eprintln!("vnicctl: {first} (see vnicctl --help)");
     ExitCode::from(2)
 }
 
@@ -85,10 +93,22 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Session(cmd) => session::run(cmd, out),
         Command::Embed(cmd) => embed::run(cmd, out),
-        Command::Provider { config } => provider::run(&config),
+        Command::Provider(DaemonArgs { config: Some(config), action: None }) => provider::run(&config),
+        Command::Provider(DaemonArgs { action: Some(DaemonAction::Status { config, socket }), .. }) => {
+            let config = config.unwrap_or_else(|| "/etc/vnic/provider.toml".into());
+            provider::status(&config, socket.as_deref(), out)
+        }
         Command::ProviderImport(args) => provider::import(&args),
         Command::Auth(args) => auth::run(&args, out),
-        Command::Supervisor { config } => supervisor::run(&config),
+        Command::Supervisor(DaemonArgs { config: Some(config), action: None }) => supervisor::run(&config),
+        Command::Supervisor(DaemonArgs { action: Some(DaemonAction::Status { config, socket }), .. }) => {
+            let config = config.unwrap_or_else(|| "/etc/vnic/supervisor.toml".into());
+            supervisor::status(&config, socket.as_deref(), out)
+        }
+        Command::Provider(DaemonArgs { config: None, action: None })
+        | Command::Supervisor(DaemonArgs { config: None, action: None }) => {
+            Err(CliError::Input("the daemon needs --config FILE".into()))
+        }
         Command::PasscodeHash { test_cost } => passcode::hash(test_cost),
         Command::Completion { shell } => docs::completion(shell),
         Command::ManPages { dir } => docs::man_pages(&dir),

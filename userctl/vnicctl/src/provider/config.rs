@@ -20,6 +20,9 @@ pub struct Config {
     pub database: PathBuf,
     /// The file holding the server's 32-byte secret.
     pub secret_file: PathBuf,
+    /// The status socket (`vnicctl provider status`): provider.sock in the
+    /// data folder.
+    pub status_socket: PathBuf,
     /// Sessions not renewed by a handshake for this long are removed.
     pub session_idle_secs: u64,
     /// How long an exchange waits for the client's Auth-REP after the
@@ -226,6 +229,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         relay: raw.relay,
         database: raw.database.unwrap_or_else(|| raw.data_dir.join("vnic.db")),
         secret_file: raw.secret_file.unwrap_or_else(|| raw.data_dir.join("secret")),
+        status_socket: raw.data_dir.join("provider.sock"),
         session_idle_secs: raw.session_idle_secs.unwrap_or(3600),
         answer_timeout,
         vnics,

@@ -12,6 +12,7 @@ mod reconcile;
 mod secret;
 mod sessions;
 mod socket;
+pub mod status;
 #[cfg(test)]
 mod testdata;
 
@@ -24,8 +25,11 @@ use sessions::Sessions;
 use std::io::Write;
 use std::net::UdpSocket;
 use std::path::Path;
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 use vnic_auth::{OsRandom, Server, ServerConfig, ServerEvent};
+use crate::control;
+use crate::output::Format;
 
 /// How often idle sessions are looked for, and the longest the daemon
 /// sleeps before noticing a signal.
@@ -66,6 +70,10 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     let mut server = Server::new(server_config, Box::new(OsRandom));
     let sock = UdpSocket::bind(config.listen).map_err(io(format!("cannot listen on UDP {}", config.listen)))?;
     socket::grow_receive_buffer(&sock, RECEIVE_BUFFER);
+    sock.set_nonblocking(true).map_err(io("setting the socket non-blocking".into()))?;
+    let status_socket = control::Listener::bind(&config.status_socket, "another provider with this data folder")?;
+    let started = Instant::now();
+    let mut counters = status::Counters::default();
     signal::install().map_err(io("cannot install signal handlers".into()))?;
     log(&format!(
         "listening on UDP {} for relay {} ({} vNICs, {} users, database {})",
@@ -81,15 +89,22 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     while !signal::stopping() {
         let now = Instant::now();
         let wait = server.poll_timeout().map_or(TICK, |t| t.saturating_duration_since(now).min(TICK));
-        sock.set_read_timeout(Some(wait.max(Duration::from_millis(1))))
-            .map_err(io("setting the socket time-out".into()))?;
-        match sock.recv_from(&mut buf) {
-            Ok((n, from)) => {
-                let backend = Credentials::new(&config, sessions.used(), sessions.owners());
-                server.handle_datagram(Instant::now(), from, &buf[..n], &backend);
+        let [datagram, reader] = control::wait_readable([sock.as_raw_fd(), status_socket.fd()], wait.max(Duration::from_millis(1)));
+        if reader {
+            if let Some(stream) = status_socket.accept() {
+                report(&config, started, counters, &sessions, &server, stream);
             }
-            Err(e) if is_timeout(&e) => {}
-            Err(e) => log(&format!("receiving: {e}")),
+        }
+        if datagram {
+            match sock.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    counters.datagrams += 1;
+                    let backend = Credentials::new(&config, sessions.used(), sessions.owners());
+                    server.handle_datagram(Instant::now(), from, &buf[..n], &backend);
+                }
+                Err(e) if is_timeout(&e) => {}
+                Err(e) => log(&format!("receiving: {e}")),
+            }
         }
         if server.poll_timeout().is_some_and(|t| t <= Instant::now()) {
             server.handle_timeout(Instant::now());
@@ -100,6 +115,11 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             }
         }
         while let Some(event) = server.poll_event() {
+            match &event {
+                ServerEvent::Granted(_) => counters.granted += 1,
+                ServerEvent::Failed(_) => counters.failed += 1,
+                ServerEvent::Dropped { .. } => counters.dropped += 1,
+            }
             on_event(&config, &mut sessions, &event);
         }
         if last_expiry.elapsed() >= EXPIRE_EVERY {
@@ -110,6 +130,43 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         }
     }
     log("stopping on a signal; sessions stay in the kernel and the database");
+    Ok(())
+}
+
+/// Answers a status reader with the daemon's live state.
+fn report(
+    config: &Config,
+    started: Instant,
+    counters: status::Counters,
+    sessions: &Sessions,
+    server: &Server,
+    stream: std::os::unix::net::UnixStream,
+) {
+    let rows = sessions.rows().unwrap_or_else(|e| {
+        log(&format!("status: reading the sessions: {e}"));
+        Vec::new()
+    });
+    let r = status::build(config, started, counters, &rows, &server.status(Instant::now()));
+    match serde_json::to_value(&r) {
+        Ok(v) => control::answer(stream, &v),
+        Err(e) => log(&format!("status: {e}")),
+    }
+}
+
+/// `vnicctl provider status`: the running daemon's report, from its status
+/// socket (`socket`, or the one of the configuration at `config`).
+pub fn status(config: &Path, socket: Option<&Path>, out: Format) -> Result<(), CliError> {
+    let path = match socket {
+        Some(p) => p.to_path_buf(),
+        None => config::load(config)?.status_socket,
+    };
+    let value = control::fetch(&path, "the provider")?;
+    if out.is_json() {
+        return out.print_json(&value);
+    }
+    let r: status::Report = serde_json::from_value(value)
+        .map_err(|e| CliError::Input(format!("the provider's status is not one this vnicctl knows: {e}")))?;
+    print!("{}", r.to_text());
     Ok(())
 }
 

@@ -31,6 +31,11 @@ impl Sessions {
         Ok(s)
     }
 
+    /// The live sessions' rows, for the status report.
+    pub fn rows(&self) -> Result<Vec<SessionRow>, CliError> {
+        self.db.sessions()
+    }
+
     /// The IDs of live sessions.
     pub fn used(&self) -> &HashSet<u16> {
         &self.used

@@ -17,6 +17,9 @@ pub struct Config {
     pub dev: String,
     /// The SQLite status database.
     pub database: PathBuf,
+    /// The status socket (`vnicctl supervisor status`): supervisor.sock in
+    /// the data folder.
+    pub status_socket: PathBuf,
     /// A granted session is renewed this long after its last handshake.
     pub renew: Duration,
     /// The first wait after a failed handshake; it doubles per failure.
@@ -172,6 +175,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
     Ok(Config {
         dev: raw.dev,
         database: raw.database.unwrap_or_else(|| raw.data_dir.join("supervisor.db")),
+        status_socket: raw.data_dir.join("supervisor.sock"),
         renew,
         retry,
         retry_max,

@@ -8,6 +8,7 @@
 pub mod config;
 mod db;
 mod schedule;
+pub mod status;
 
 use crate::embed;
 use crate::error::CliError;
@@ -15,6 +16,8 @@ use crate::exchange::{self, After};
 use crate::iface::ifindex;
 use crate::signal;
 use crate::clock::unix_now;
+use crate::control;
+use crate::output::Format;
 use config::{Config, SessionEntry};
 use db::{Db, SessionRow};
 use schedule::Timing;
@@ -38,6 +41,8 @@ enum Report {
     Event(usize, ClientEvent),
     /// Slot `.0`'s exchange is over; an error if it could not run.
     Done(usize, Option<String>),
+    /// A reader on the status socket.
+    Status(std::os::unix::net::UnixStream),
 }
 
 /// A configured session and where it stands.
@@ -50,6 +55,8 @@ struct Slot {
     failures: u32,
     busy: bool,
     heard: bool,
+    /// The last failure's sentence, "" after a success.
+    last_error: String,
 }
 
 /// The daemon's state.
@@ -59,6 +66,24 @@ struct Daemon {
     db: Db,
     timing: Timing,
     slots: Vec<Slot>,
+    started: Instant,
+}
+
+/// `vnicctl supervisor status`: the running daemon's report, from its
+/// status socket (`socket`, or the one of the configuration at `config`).
+pub fn status(config: &Path, socket: Option<&Path>, out: Format) -> Result<(), CliError> {
+    let path = match socket {
+        Some(p) => p.to_path_buf(),
+        None => config::load(config)?.status_socket,
+    };
+    let value = control::fetch(&path, "the supervisor")?;
+    if out.is_json() {
+        return out.print_json(&value);
+    }
+    let r: status::Report = serde_json::from_value(value)
+        .map_err(|e| CliError::Input(format!("the supervisor's status is not one this vnicctl knows: {e}")))?;
+    print!("{}", r.to_text());
+    Ok(())
 }
 
 /// Runs the daemon with the configuration at `path` until SIGTERM/SIGINT.
@@ -76,7 +101,8 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     let mut db = Db::open(&config.database)?;
     db.load_config(&config)?;
     let timing = Timing { renew: config.renew, retry: config.retry, retry_max: config.retry_max };
-    let mut daemon = Daemon { config, dev, db, timing, slots: Vec::new() };
+    let status_socket = control::Listener::bind(&config.status_socket, "another supervisor with this data folder")?;
+    let mut daemon = Daemon { config, dev, db, timing, slots: Vec::new(), started: Instant::now() };
     daemon.restore()?;
     signal::install().map_err(|e| CliError::Input(format!("cannot install signal handlers: {e}")))?;
     log(&format!(
@@ -88,6 +114,20 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         daemon.config.database.display()
     ));
     let (tx, rx) = mpsc::channel();
+    let readers = status_socket
+        .try_clone_blocking()
+        .map_err(|e| CliError::Input(format!("cannot use the status socket: {e}")))?;
+    let status_tx = tx.clone();
+    std::thread::Builder::new()
+        .name("status".into())
+        .spawn(move || {
+            for stream in readers.incoming().flatten() {
+                if status_tx.send(Report::Status(stream)).is_err() {
+                    break;
+                }
+            }
+        })
+        .map_err(|e| CliError::Input(format!("cannot start the status thread: {e}")))?;
     while !signal::stopping() {
         daemon.start_due(&tx);
         match rx.recv_timeout(TICK) {
@@ -133,7 +173,16 @@ impl Daemon {
                 Some(r) if r.failures == 0 => now + self.timing.until_renewal(r.renewed, unix),
                 _ => now,
             };
-            self.slots.push(Slot { entry, row, before: None, due, failures: 0, busy: false, heard: false });
+            self.slots.push(Slot {
+                entry,
+                row,
+                before: None,
+                due,
+                failures: 0,
+                busy: false,
+                heard: false,
+                last_error: String::new(),
+            });
         }
         log(&format!("restored: {kept} sessions embedded already, {restored} embedded again"));
         Ok(())
@@ -186,6 +235,10 @@ impl Daemon {
 
     fn on_report(&mut self, report: Report) {
         match report {
+            Report::Status(stream) => match serde_json::to_value(self.status()) {
+                Ok(v) => control::answer(stream, &v),
+                Err(e) => log(&format!("status: {e}")),
+            },
             Report::Event(i, ClientEvent::Granted(g)) => {
                 self.slots[i].heard = true;
                 if let Err(e) = self.granted(i, &g) {
@@ -213,6 +266,45 @@ impl Daemon {
                     (true, None) => {}
                 }
             }
+        }
+    }
+
+    /// The live state for a status reader.
+    fn status(&self) -> status::Report {
+        let (now, unix) = (Instant::now(), unix_now());
+        status::Report {
+            dev: self.config.dev.clone(),
+            uptime_secs: self.started.elapsed().as_secs(),
+            renew_secs: self.timing.renew.as_secs(),
+            linger_secs: self.config.linger.as_secs(),
+            sessions: self
+                .slots
+                .iter()
+                .map(|s| status::SlotInfo {
+                    provider: s.entry.provider.clone(),
+                    user: s.entry.user.clone(),
+                    service: s.entry.service.clone(),
+                    client: s.entry.client.map(|c| c.to_string()),
+                    state: match (&s.row, s.failures) {
+                        (None, _) => "new",
+                        (Some(_), 0) => "active",
+                        (Some(_), _) => "retrying",
+                    }
+                    .into(),
+                    id: s.row.as_ref().map(|r| r.id),
+                    vnic: s.row.as_ref().map(|r| r.vnic),
+                    service_addr: s.row.as_ref().map(|r| SocketAddr::new(r.server, r.port).to_string()),
+                    renewed_secs_ago: s.row.as_ref().map(|r| (unix - r.renewed).max(0)),
+                    exchanging: s.busy,
+                    failures: s.failures,
+                    next_in_ms: if s.busy {
+                        0
+                    } else {
+                        u64::try_from(s.due.saturating_duration_since(now).as_millis()).unwrap_or(u64::MAX)
+                    },
+                    last_error: s.last_error.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -258,6 +350,7 @@ impl Daemon {
         slot.before = before;
         slot.row = Some(row);
         slot.failures = 0;
+        slot.last_error.clear();
         slot.due = Instant::now() + self.timing.renew_wait(schedule::draw());
         Ok(())
     }
@@ -267,6 +360,7 @@ impl Daemon {
     fn failed(&mut self, i: usize, why: &str) {
         let slot = &mut self.slots[i];
         slot.failures += 1;
+        slot.last_error = why.to_string();
         let wait = self.timing.retry_wait(slot.failures, schedule::draw());
         slot.due = Instant::now() + wait;
         if let Some(row) = &slot.row {
