@@ -109,6 +109,25 @@ pub fn fetch(path: &Path, what: &str) -> Result<serde_json::Value, CliError> {
     serde_json::from_slice(&text).map_err(|e| CliError::Input(format!("{what} sent a status that is not JSON: {e}")))
 }
 
+/// `vnicctl provider status` and `supervisor status`: prints the report of
+/// the daemon on `path` as JSON in `out`'s format, or as the text of its
+/// report type `R` (`what`: "provider" or "supervisor").
+pub fn show<R: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    out: crate::output::Format,
+    text: impl Fn(&R) -> String,
+) -> Result<(), CliError> {
+    let value = fetch(path, &format!("the {what}"))?;
+    if out.is_json() {
+        return out.print_json(&value);
+    }
+    let report: R = serde_json::from_value(value)
+        .map_err(|e| CliError::Input(format!("the {what}'s status is not one this vnicctl knows: {e}")))?;
+    print!("{}", text(&report));
+    Ok(())
+}
+
 /// Waits up to `timeout` until one of `fds` can be read; returns, per
 /// descriptor, whether it can. An interrupted wait (a signal) reports none.
 pub fn wait_readable<const N: usize>(fds: [RawFd; N], timeout: Duration) -> [bool; N] {

@@ -160,14 +160,7 @@ pub fn status(config: &Path, socket: Option<&Path>, out: Format) -> Result<(), C
         Some(p) => p.to_path_buf(),
         None => config::load(config)?.status_socket,
     };
-    let value = control::fetch(&path, "the provider")?;
-    if out.is_json() {
-        return out.print_json(&value);
-    }
-    let r: status::Report = serde_json::from_value(value)
-        .map_err(|e| CliError::Input(format!("the provider's status is not one this vnicctl knows: {e}")))?;
-    print!("{}", r.to_text());
-    Ok(())
+    control::show(&path, "provider", out, status::Report::to_text)
 }
 
 /// `vnicctl provider-import`: prints the configuration made from the
