@@ -40,9 +40,12 @@ count_matches() {
 	fi
 	echo "$n"
 }
-# pause SECONDS: sleep(1) without a process (read's time-out on a pipe that
-# no one writes to).
-exec {pause_fd}<> <(:)
+# pause SECONDS: sleep(1) without a process (read's time-out on a FIFO that
+# no one writes to; opened read-write, so the open does not wait).
+pause_fifo=/tmp/pause.$$
+mkfifo "$pause_fifo"
+exec {pause_fd}<>"$pause_fifo"
+rm -f "$pause_fifo"
 pause() { read -rt "$1" -u "$pause_fd" _ || true; }
 # expect_match TEXT REGEX WHAT
 expect_match() { matches "$1" "$2" || fail "$3: '$1' does not match /$2/"; }
@@ -273,17 +276,20 @@ sort_words() {
 	done
 	[ ${#out[@]} -eq 0 ] || printf '%s\n' "${out[@]}"
 }
-# capture_start NS IFACE FILE: tcpdump (TCP only, headers) in the background,
-# returning once it listens; capture_stop ends it and waits for the file.
+# capture_start NS IFACE FILE [FILTER]: tcpdump in the background (default:
+# TCP only, headers; with a FILTER, whole frames), returning once it
+# listens; capture_stop ends it and waits for the file.
 capture_start() {
+	local snap=128
+	[ $# -gt 3 ] && snap=0
 	rm -f /tmp/tcpdump.err
-	ip netns exec "$1" tcpdump -i "$2" -s 128 -U --immediate-mode -Z root -w "$3" tcp 2>/tmp/tcpdump.err &
+	ip netns exec "$1" tcpdump -i "$2" -s "$snap" -U --immediate-mode -Z root -w "$3" "${4:-tcp}" 2>/tmp/tcpdump.err &
 	capture_pid=$!
 	for _ in $(seq 100); do [ "$(count_matches /tmp/tcpdump.err "listening on")" = 0 ] || return 0; pause 0.1; done
 	fail "tcpdump did not start: $(cat /tmp/tcpdump.err)"
 }
 capture_stop() {
-	sleep 0.5
+	pause 0.5
 	kill -INT "$capture_pid" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$capture_pid" 2>/dev/null || break; pause 0.1; done
 	kill -KILL "$capture_pid" 2>/dev/null || true
