@@ -54,6 +54,7 @@ for u in provider supervisor; do
 		"$root/usr/local/lib/systemd/system/vnic-$u.service" || fail "vnic-$u.service does not start the installed vnicctl"
 done
 [ -f "$root/usr/local/share/doc/vnic/admin-guide.md" ] || fail "no admin guide installed"
+[ -f "$root/usr/local/share/doc/vnic/wireshark/vnic.lua" ] || fail "no Wireshark dissector installed"
 
 ko=$root/lib/modules/$release/extra/vnic.ko
 [ "$(modinfo -F name "$ko" 2>&1)" = vnic ] || fail "no vnic.ko in extra/ for $release"
