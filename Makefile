@@ -8,6 +8,7 @@
 #   make install         vnicctl, man pages, completions, units, docs, and vnic.ko for KDIR
 #                        (default: the running kernel); DESTDIR, PREFIX (/usr/local)
 #   make install-user    the same without the module;  make uninstall  removes both
+#   make install-dkms    the module's sources into /usr/src/vnic-VERSION for DKMS (dkms add)
 #
 # Kernel builds live in $(VNIC_CACHE) (default ~/.cache/vnic), outside the repo.
 
@@ -15,7 +16,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 KDIR ?=
 
-.PHONY: all deps kernel module vnicctl check unit vm-check demo bench install install-user uninstall clean help
+.PHONY: all deps kernel module vnicctl check unit vm-check demo bench install install-user uninstall install-dkms uninstall-dkms clean help
 
 all: module vnicctl
 
@@ -66,8 +67,14 @@ install-user: vnicctl
 uninstall:
 	@$(INSTALL_ENV) scripts/install --uninstall --kdir "$(INSTALL_KDIR)"
 
+install-dkms:
+	@DESTDIR="$(DESTDIR)" scripts/install-dkms
+
+uninstall-dkms:
+	@DESTDIR="$(DESTDIR)" scripts/install-dkms --uninstall
+
 clean:
 	rm -rf build userctl/target
 
 help:
-	@sed -n '2,13s/^# \{0,1\}//p' Makefile
+	@sed -n '2,14s/^# \{0,1\}//p' Makefile
