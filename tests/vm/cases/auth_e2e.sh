@@ -72,7 +72,8 @@ expect_match "$st" "^user alice: 1 failures counted$" "status: alice's failure"
 expect_match "$st" "^user mallory: 1 failures counted$" "status: mallory's failure"
 expect_match "$st" "^source 10\.0\.1\.2: 2 failures counted$" "status: the client's failures"
 st=$(ip netns exec sp vnicctl -j provider status --socket "$PROV/data/provider.sock")
-[[ $st == "{"*'"sessions":[{'*'"pending":[]'*"}" && $st != *$'\n'* ]] || fail "status -j is not one line of JSON: $st"
+[[ $st == "{"*"}" && $st == *'"sessions":[{'* && $st == *'"pending":[]'* && $st != *$'\n'* ]] ||
+	fail "status -j is not one line of JSON with the sessions: $st"
 rc=0; err=$(ip netns exec sp setpriv --reuid 65534 --regid 65534 --clear-groups vnicctl provider status --socket "$PROV/data/provider.sock" 2>&1) || rc=$?
 [ "$rc" = 1 ] || fail "an unprivileged status read exited $rc: $err"
 expect_match "$err" "^vnicctl: cannot read .*provider\.sock: the status is for root only$" "an unprivileged status read"
