@@ -9,6 +9,7 @@
 #                        (default: the running kernel); DESTDIR, PREFIX (/usr/local)
 #   make install-user    the same without the module;  make uninstall  removes both
 #   make install-dkms    the module's sources into /usr/src/vnic-VERSION for DKMS (dkms add)
+#   make rpm             RHEL/CentOS packages (vnic, vnic-dkms, the source package) into build/rpm
 #
 # Kernel builds live in $(VNIC_CACHE) (default ~/.cache/vnic), outside the repo.
 
@@ -16,7 +17,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 KDIR ?=
 
-.PHONY: all deps kernel module vnicctl check unit vm-check demo bench install install-user uninstall install-dkms uninstall-dkms clean help
+.PHONY: all deps kernel module vnicctl check unit vm-check demo bench install install-user uninstall install-dkms uninstall-dkms rpm clean help
 
 all: module vnicctl
 
@@ -67,6 +68,9 @@ install-user: vnicctl
 uninstall:
 	@$(INSTALL_ENV) scripts/install --uninstall --kdir "$(INSTALL_KDIR)"
 
+rpm: deps
+	@scripts/build-rpm
+
 install-dkms:
 	@DESTDIR="$(DESTDIR)" scripts/install-dkms
 
@@ -77,4 +81,4 @@ clean:
 	rm -rf build userctl/target
 
 help:
-	@sed -n '2,14s/^# \{0,1\}//p' Makefile
+	@sed -n '2,15s/^# \{0,1\}//p' Makefile
