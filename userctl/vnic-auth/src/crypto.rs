@@ -15,7 +15,6 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::CryptoError;
-use crate::hex;
 use crate::random::{self, Random};
 
 /// Length of a nonce.
@@ -241,11 +240,11 @@ impl FromStr for Verifier {
         let p = u8::try_from(number("p")?).map_err(|_| bad("p is too large"))?;
         let salt = parts
             .next()
-            .and_then(hex::decode_array)
+            .and_then(|h| hex::FromHex::from_hex(h).ok())
             .ok_or(bad("the salt is not 16 bytes of hex"))?;
         let key = parts
             .next()
-            .and_then(hex::decode_array)
+            .and_then(|h| hex::FromHex::from_hex(h).ok())
             .ok_or(bad("the key is not 32 bytes of hex"))?;
         if parts.next().is_some() {
             return Err(bad("trailing fields"));

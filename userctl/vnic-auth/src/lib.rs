@@ -24,7 +24,6 @@ pub mod backoff;
 pub mod client;
 pub mod crypto;
 pub mod error;
-pub mod hex;
 mod ids;
 pub mod message;
 pub mod random;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::{MemBackend, TestRandom};
 use vnic_auth::wire::offset;
-use vnic_auth::{hex, Client, ClientConfig, KdfLimits, Message, Packet, Server, Tlv};
+use vnic_auth::{Client, ClientConfig, KdfLimits, Message, Packet, Server, Tlv};
 
 fn seeds() -> Vec<Vec<u8>> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors.json"))

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use vnic_auth::crypto::{transcript, Nonce};
 use vnic_auth::wire::Tlv;
 use vnic_auth::{
-    hex, Argon2Cost, AuthRep, AuthRepReq, AuthReq, AuthRst, Backend, Client, ClientConfig,
+    Argon2Cost, AuthRep, AuthRepReq, AuthReq, AuthRst, Backend, Client, ClientConfig,
     ClientEvent, ErrorCode, KdfParams, Lookup, Message, Server, ServerConfig, ServerEvent,
     SessionKeys, Target, Verifier,
 };
@@ -88,7 +88,7 @@ fn load() -> Vectors {
 }
 
 fn bytes<const N: usize>(h: &str) -> [u8; N] {
-    hex::decode_array(h).expect("hex of the right length")
+    hex::decode(h).expect("hex").try_into().expect("hex of the right length")
 }
 
 fn inputs() -> Inputs {
