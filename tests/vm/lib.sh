@@ -53,8 +53,9 @@ expect_match() { matches "$1" "$2" || fail "$3: '$1' does not match /$2/"; }
 expect_no_match() { ! matches "$1" "$2" || fail "$3: '$1' matches /$2/"; }
 # load_vnic: insmod the module under test unless it is loaded.
 load_vnic() { [ -d /sys/module/vnic ] || insmod "$VNIC_KO"; }
-# json EXPR: evaluate a Python expression over the JSON on stdin, bound to d.
-json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+# json FILTER: a jq filter over the JSON on stdin, strings raw, the rest
+# compact (jq starts in milliseconds, python3 in seconds on the debug kernel).
+json() { jq -rc "$1"; }
 # stat DEV COUNTER: one of the kernel's per-device counters.
 stat() { cat "/sys/class/net/$1/statistics/$2"; }
 # A probe whose own command fails prints this instead of its answer, so that
@@ -62,7 +63,7 @@ stat() { cat "/sys/class/net/$1/statistics/$2"; }
 PROBE_FAILED="(the probe itself failed)"
 # vnic_links: names of every vnic device in this netns.
 vnic_links() {
-	ip -j -d link show | json '" ".join(l["ifname"] for l in d if l.get("linkinfo",{}).get("info_kind")=="vnic")' ||
+	ip -j -d link show | json '[.[] | select(.linkinfo.info_kind? == "vnic") | .ifname] | join(" ")' ||
 		echo "$PROBE_FAILED"
 }
 # count_links NS PATTERN: how many links of namespace NS ("" for this one)
@@ -89,28 +90,41 @@ two_hosts() {
 # route through the router, strict reverse-path filtering as RHEL sets it).
 # r0 is left for the caller to connect.
 router_and_sp() {
-	ip netns add router
-	ip netns add sp
-	ip link add eth0 netns sp type veth peer name r1 netns router
-	ip -n router addr add 10.0.2.254/24 dev r1
-	ip -n sp addr add 10.0.2.1/24 dev eth0
-	for ns in router sp; do ip -n "$ns" link set lo up; done
-	ip -n router link set r1 up
-	ip -n sp link set eth0 up
+	# One ip -batch per namespace: on the debug kernel every process costs
+	# about a second.
+	ip -batch - <<-EOF
+		netns add router
+		netns add sp
+		link add eth0 netns sp type veth peer name r1 netns router
+	EOF
+	ip -n router -batch - <<-EOF
+		addr add 10.0.2.254/24 dev r1
+		link set lo up
+		link set r1 up
+	EOF
+	ip -n sp -batch - <<-EOF
+		addr add 10.0.2.1/24 dev eth0
+		link set lo up
+		link set eth0 up
+		route add default via 10.0.2.254
+	EOF
 	ip netns exec router sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec sp sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
-	ip -n sp route add default via 10.0.2.254
 }
 # client_on NS PEER: namespace "client" (veth0, 10.0.1.2/24, default route
 # through 10.0.1.1) joined by a veth pair to device PEER in namespace NS.
 client_on() {
-	ip netns add client
-	ip link add veth0 netns client type veth peer name "$2" netns "$1"
-	ip -n client addr add 10.0.1.2/24 dev veth0
-	ip -n client link set lo up
-	ip -n client link set veth0 up
+	ip -batch - <<-EOF
+		netns add client
+		link add veth0 netns client type veth peer name $2 netns $1
+	EOF
 	ip -n "$1" link set "$2" up
-	ip -n client route add default via 10.0.1.1
+	ip -n client -batch - <<-EOF
+		addr add 10.0.1.2/24 dev veth0
+		link set lo up
+		link set veth0 up
+		route add default via 10.0.1.1
+	EOF
 }
 # routed_hosts: the paper's client -- router -- SP: client_on the router's
 # r0 (10.0.1.1/24), router_and_sp.
@@ -123,13 +137,19 @@ routed_hosts() {
 # fd00:1::1 and fd00:2::fe (forwarding), SP fd00:2::1, default routes.
 routed_hosts6() {
 	routed_hosts
-	ip -n client -6 addr add fd00:1::2/64 dev veth0 nodad
-	ip -n router -6 addr add fd00:1::1/64 dev r0 nodad
-	ip -n router -6 addr add fd00:2::fe/64 dev r1 nodad
-	ip -n sp -6 addr add fd00:2::1/64 dev eth0 nodad
+	ip -n client -batch - <<-EOF
+		addr add fd00:1::2/64 dev veth0 nodad
+		route add default via fd00:1::1
+	EOF
+	ip -n router -batch - <<-EOF
+		addr add fd00:1::1/64 dev r0 nodad
+		addr add fd00:2::fe/64 dev r1 nodad
+	EOF
+	ip -n sp -batch - <<-EOF
+		addr add fd00:2::1/64 dev eth0 nodad
+		route add default via fd00:2::fe
+	EOF
 	ip netns exec router sysctl -qw net.ipv6.conf.all.forwarding=1
-	ip -n client -6 route add default via fd00:1::1
-	ip -n sp -6 route add default via fd00:2::fe
 }
 # sp_vnics N...: relay0 on the SP's eth0 and vNIC #N (ID N, the paper's
 # defaults 192.168.N.1/24) for each N, all up.
@@ -147,11 +167,23 @@ dual_stack_vnic1() {
 	ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00:1::2 --id 1
 }
 # wait_listen NS PORT [ADDR]: until something listens on TCP PORT in NS
-# (on ADDR if given; 10 s).
+# (over IPv6 if ADDR is an IPv6 address, IPv4 if it is one; 10 s). Reads
+# /proc/PID/net/tcp{,6} of a process in NS with bash alone: one ip netns
+# exec, ss and grep per try cost seconds on the debug kernel.
 wait_listen() {
-	local at=":$2 "
-	[ $# -gt 2 ] && at="$3:$2 " && [[ $3 == *:* ]] && at="[$3]:$2 "
-	for _ in $(seq 100); do ip netns exec "$1" ss -ltn | grep -qF "$at" && return 0; sleep 0.1; done
+	local files=(tcp tcp6) port pid= line f
+	if [ $# -gt 2 ]; then if [[ $3 == *:* ]]; then files=(tcp6); else files=(tcp); fi; fi
+	printf -v port '%04X' "$2"
+	for _ in $(seq 100); do
+		[ -n "$pid" ] && [ -d "/proc/$pid" ] || pid=$(ip netns pids "$1" | head -n 1)
+		for f in "${files[@]}"; do
+			[ -n "$pid" ] && [ -r "/proc/$pid/net/$f" ] || continue
+			while read -r line; do
+				[[ $line =~ ^[0-9]+:\ [0-9A-F]+:$port\ [0-9A-F]+:0000\ 0A ]] && return 0
+			done <"/proc/$pid/net/$f"
+		done
+		pause 0.1
+	done
 	fail "nothing listens on ${3:+$3 }port $2 in $1"
 }
 # sp_apache: Debian's apache2 in namespace "sp" serving two sites, site one

@@ -41,7 +41,7 @@ fnth dump-links
 expect_eq "$(vnicctl session show --relay relay0 | wc -l)" 3 "sessions after the faults"
 expect_eq "$(vnicctl embed show --dev ss0 | wc -l)" 3 "rules after the faults"
 all_kinds=$(ip -j -d link show |
-	json '" ".join(sorted(l["ifname"] for l in d if l.get("linkinfo", {}).get("info_kind", "").startswith("vnic")))') ||
+	json '[.[] | select((.linkinfo.info_kind? // "") | startswith("vnic")) | .ifname] | sort | join(" ")') ||
 	all_kinds=$PROBE_FAILED
 expect_eq "$all_kinds" "relay0 ss0 vnic1" "devices of the three vnic kinds after the faults"
 vnicctl session add --relay relay0 --vnic vnic1 --client 10.77.0.1 --id 4242

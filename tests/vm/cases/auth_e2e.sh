@@ -15,8 +15,8 @@ get --connect-timeout 3 >/dev/null && fail "port 80 answered before any authenti
 
 # alice is granted vNIC #1 (fixed ID 1); curl gets site one.
 out=$(auth alice "alice pass" -j)
-expect_eq "$(json '(d["id"], d["vnic"], d["server"], d["port"], d["user"])' <<<"$out")" \
-	"(1, 1, '10.0.2.1', 80, 'alice')" "alice's grant"
+expect_eq "$(json '"\(.id) \(.vnic) \(.server) \(.port) \(.user)"' <<<"$out")" \
+	"1 1 10.0.2.1 80 alice" "alice's grant"
 expect_eq "$(get)" "site one (vNIC #1)" "alice reaches site one"
 expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1" "kernel session after alice"
 expect_eq "$(db_sessions)" "10.0.1.2/1/vnic1" "database session after alice"

@@ -47,4 +47,4 @@ expect_match "$out" "errno 34|errno 22" "kernel rejects a truncated ID attribute
 out=$(python3 ../rtnl_raw.py vnicX long 2>&1) && fail "4-byte ID accepted by the kernel"
 expect_match "$out" "errno 22: .*(length|16-bit)" "kernel rejects an oversized ID attribute"
 python3 ../rtnl_raw.py vnicX 4242 >/dev/null
-expect_eq "$(vnicctl -j link show vnicX | json 'd[0]["id"]')" 4242 "ID set through raw netlink"
+expect_eq "$(vnicctl -j link show vnicX | json '.[0].id')" 4242 "ID set through raw netlink"

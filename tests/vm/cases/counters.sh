@@ -23,9 +23,9 @@ PY
 expect_eq "$(stat vnic1 tx_dropped)" 8 "tx drops after a datagram in 3 fragments"
 
 js=$(vnicctl -j link show vnic1)
-expect_eq "$(json 'd[0]["stats"]["tx_dropped"]' <<<"$js")" "$(stat vnic1 tx_dropped)" "vnicctl tx_dropped"
-expect_eq "$(json 'd[0]["stats"]["tx_packets"]' <<<"$js")" 0 "vnicctl tx_packets"
-expect_eq "$(ip -j -s link show vnic1 | json 'd[0]["stats64"]["tx"]["dropped"]')" 8 "ip -s tx dropped"
+expect_eq "$(json '.[0].stats.tx_dropped' <<<"$js")" "$(stat vnic1 tx_dropped)" "vnicctl tx_dropped"
+expect_eq "$(json '.[0].stats.tx_packets' <<<"$js")" 0 "vnicctl tx_packets"
+expect_eq "$(ip -j -s link show vnic1 | json '.[0].stats64.tx.dropped')" 8 "ip -s tx dropped"
 
 # ethtool: the driver, and the per-reason counters of each kind (ethtool -S;
 # the standard ones above stay in the device's stats).

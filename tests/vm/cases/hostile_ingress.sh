@@ -26,7 +26,7 @@ ip netns exec sp python3 ../witness.py 900 /tmp/witness.txt --watch $pseudo >/tm
 witness=$!
 for _ in $(seq 100); do [ "$(count_matches /tmp/witness.out ready)" = 0 ] || break; pause 0.1; done
 grep -q ready /tmp/witness.out || fail "the witness did not start: $(cat /tmp/witness.out)"
-mac=$(ip -n sp -j link show eth0 | json 'd[0]["address"]')
+mac=$(ip -n sp -j link show eth0 | json '.[0].address')
 # shellcheck disable=SC2086
 sent=$(ip netns exec router /usr/bin/python3 ../hostile.py r1 "$mac" --pseudo $pseudo \
 	--pnic4 10.0.2.1 --pnic6 fd00:2::1 --count "$count")

@@ -11,14 +11,14 @@ ip link add eth9 type veth peer name eth9p
 vnicctl link add relay0 --pnic eth9 --up
 vnicctl link add vnic1 --number 1 --id 1 --up
 vnicctl link add ss0 --supervisor host --up
-idx() { ip -j link show "$1" | json 'd[0]["ifindex"]'; }
+idx() { ip -j link show "$1" | json '.[0].ifindex'; }
 ids="$(idx relay0) $(idx vnic1) $(idx ss0) $(idx eth9) $(idx eth9p) $(idx lo)"
 count=100000
 [ "${VNIC_FLAVOR:-normal}" = debug ] && count=25000
 state() {
 	echo "links: $(ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')"
-	echo "sessions: $(vnicctl -j session show --relay relay0 | json 'len(d)')"
-	echo "rules: $(vnicctl -j embed show --dev ss0 | json 'len(d)')"
+	echo "sessions: $(vnicctl -j session show --relay relay0 | json 'length')"
+	echo "rules: $(vnicctl -j embed show --dev ss0 | json 'length')"
 }
 before=$(state)
 # An unprivileged user first: whatever it sends changes nothing.

@@ -17,7 +17,7 @@ run_err() {
 	out=$("$@" 2>&1) && fail "$what: succeeded"
 	expect_match "$out" "$re" "$what"
 }
-relays() { ip -n "$1" -j -d link show | json '" ".join(l["ifname"] for l in d if l.get("linkinfo",{}).get("info_kind")=="vnic-relay")'; }
+relays() { ip -n "$1" -j -d link show | json '[.[] | select(.linkinfo.info_kind? == "vnic-relay") | .ifname] | join(" ")'; }
 
 # Pinned to their namespace.
 ip netns add a
@@ -75,14 +75,14 @@ pause 1
 ip link add eth1 netns a type veth peer name eth1p netns a
 ip netns exec a vnicctl link add relay3 --pnic eth1 --up
 ip netns exec a vnicctl link add vnicA --number 5 --id 5 --up
-index=$(ip -n a -j link show vnicA | json 'd[0]["ifindex"]')
+index=$(ip -n a -j link show vnicA | json '.[0].ifindex')
 ip netns exec a vnicctl session add --relay relay3 --vnic vnicA --client 10.0.0.9 --id 7
 expect_match "$(ip netns exec a vnicctl session show --relay relay3)" "10.0.0.9" "the session before"
 ip -n a link del vnicA
 ip -n a link add vnicB index "$index" type vnic
-sessions=$(ip netns exec a vnicctl -j session show --relay relay3 | json 'len(d)')
+sessions=$(ip netns exec a vnicctl -j session show --relay relay3 | json 'length')
 expect_eq "$sessions" 0 "sessions after vnicA went and vnicB took its ifindex"
-expect_eq "$(ip netns exec a vnicctl -j stats relay3 | json "d[0]['relay']['sessions']")" 0 "the relay's session count"
+expect_eq "$(ip netns exec a vnicctl -j stats relay3 | json '.[0].relay.sessions')" 0 "the relay's session count"
 
 # Reading needs CAP_NET_ADMIN, as writing does.
 ip -n a link del vnicB

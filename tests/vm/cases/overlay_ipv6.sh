@@ -16,7 +16,7 @@ server=$!
 trap 'kill $server 2>/dev/null' EXIT
 wait_listen sp 80
 get() { ip netns exec client curl -gsf --max-time 5 "$@"; }
-relay() { ip netns exec sp vnicctl -j stats relay0 | json "d[0]['relay']['$1']"; }
+relay() { ip netns exec sp vnicctl -j stats relay0 | json ".[0].relay.$1"; }
 
 ip netns exec client ping -6 -c 1 -W 2 fd00:2::1 >/dev/null || fail "IPv6 ping to the SP"
 get --connect-timeout 3 "http://[fd00:2::1]/" >/dev/null && fail "reached the vNIC without an ID"

@@ -41,12 +41,8 @@ capture /tmp/base.pcap
 get -o /tmp/one.base http://10.0.2.1:8080/one.bin
 stop_capture
 base=$(python3 ../pcap_tcp.py /tmp/base.pcap --server 10.0.2.1:8080) || fail "baseline capture"
-vnic_one=$(python3 - "$sum1" <<'PY'
-import json, sys
-print(json.dumps(json.loads(sys.argv[1])["data_overheads"]))
-PY
-)
-base_one=$(json 'json.dumps(d["data_overheads"])' <<<"$base")
+vnic_one=$(json .data_overheads <<<"$sum1")
+base_one=$(json .data_overheads <<<"$base")
 expect_eq "$vnic_one" "$base_one" "per-frame overhead of data segments with vnic and without"
 expect_match "$base" '"payload_from_server": [0-9]{7}' "baseline moved the megabyte"
 
@@ -59,6 +55,6 @@ expect_eq "$(relay_counter drop_undeliverable)" 0 "nothing undeliverable"
 expect_eq "$(ss_counter drop_wrong_id)" 0 "no wrong IDs"
 [ "$(ip netns exec sp cat /sys/class/net/vnic1/statistics/rx_packets)" -gt 0 ] || fail "vNIC #1 received nothing"
 # vnicctl stats reads the same counters over generic netlink (STATS_GET).
-expect_eq "$(ip netns exec sp vnicctl -j stats vnic1 | json 'd[0]["stats"]["rx_packets"]')" \
+expect_eq "$(ip netns exec sp vnicctl -j stats vnic1 | json '.[0].stats.rx_packets')" \
 	"$(ip netns exec sp cat /sys/class/net/vnic1/statistics/rx_packets)" "vNIC #1 rx over genl and sysfs"
 expect_match "$(ip netns exec sp vnicctl stats)" "relay0 \(vnic-relay\):" "stats text lists the relay"

@@ -59,9 +59,9 @@ pause 0.2
 
 # vnicctl reports the relay, its NIC and the per-reason counters.
 js=$(ip netns exec sp vnicctl -j link show relay0)
-expect_eq "$(json 'd[0]["kind"], d[0]["pnic"]' <<<"$js")" "('vnic-relay', 'eth0')" "relay kind and pNIC"
-expect_eq "$(json '[d[0]["counters"][k] for k in ("sessions", "tagged", "granted", "drop_unknown_id", "drop_malformed")]' <<<"$js")" "[0, 3, 0, 3, 1]" "per-reason counters"
-expect_eq "$(json 'd[0]["stats"]["rx_dropped"]' <<<"$js")" 4 "relay rx_dropped"
+expect_eq "$(json '"\(.[0].kind) \(.[0].pnic)"' <<<"$js")" "vnic-relay eth0" "relay kind and pNIC"
+expect_eq "$(json '[.[0].counters[("sessions", "tagged", "granted", "drop_unknown_id", "drop_malformed")]]' <<<"$js")" "[0,3,0,3,1]" "per-reason counters"
+expect_eq "$(json '.[0].stats.rx_dropped' <<<"$js")" 4 "relay rx_dropped"
 text=$(ip netns exec sp vnicctl link show relay0)
 expect_match "$text" "overlay: 0 sessions, 3 tagged, 0 granted, 0 delivered, 0 replies" "text counters"
 expect_match "$text" "dropped: 3 unknown id, 0 not granted, 0 urg set, 1 malformed, 0 undeliverable" "text drop counters"

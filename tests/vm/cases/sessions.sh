@@ -11,7 +11,7 @@ ip -n sp addr add fd00::1/64 dev eth0 nodad
 ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
 ip netns exec sp vnicctl link add vnic1 --number 1 --id 7 --up
 sp() { ip netns exec sp "$@"; }
-counters() { sp vnicctl -j link show relay0 | json 'd[0]["counters"]["'"$1"'"]'; }
+counters() { sp vnicctl -j link show relay0 | json ".[0].counters.$1"; }
 insegs() { sp awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ {print $11}' /proc/net/snmp; }
 send() { ip netns exec client python3 ../tcp_raw.py "$@" 10.0.1.1 80; pause 0.2; }
 send6() { ip netns exec client python3 ../tcp_raw.py "$@" fd00::1 80; pause 0.2; }
@@ -27,8 +27,8 @@ grep -q listening /tmp/events.log || fail "the event listener did not start"
 sp vnicctl session add --relay relay0 --vnic vnic1 --client 10.0.1.2 --id 7
 sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00::2 --id 9
 js=$(sp vnicctl -j session show --relay relay0)
-expect_eq "$(json '[(s["client"], s["id"], s["vnic"], s["relay"]) for s in d]' <<<"$js")" \
-	"[('10.0.1.2', 7, 'vnic1', 'relay0'), ('fd00::2', 9, 'vnic1', 'relay0')]" "session listing"
+expect_eq "$(json '[.[] | "\(.client) \(.id) \(.vnic) \(.relay)"] | join(", ")' <<<"$js")" \
+	"10.0.1.2 7 vnic1 relay0, fd00::2 9 vnic1 relay0" "session listing"
 expect_match "$(sp vnicctl session show --relay relay0)" "^10.0.1.2 id 7 -> vnic1 \(relay relay0\)" "text listing"
 expect_eq "$(counters sessions)" 2 "session count"
 

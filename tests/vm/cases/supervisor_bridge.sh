@@ -27,7 +27,7 @@ ip netns exec ssbox vnicctl link add ss0 --supervisor bridge --up
 expect_match "$(ip netns exec ssbox vnicctl link show ss0)" "vnic-ss mode bridge" "bridge mode shown"
 ip netns exec ssbox vnicctl embed add --dev ss0 --server 10.0.2.1 --port 80 --id 2
 expect_eq "$(get http://10.0.2.1/)" "site two (vNIC #2)" "the box's ID 2 selects site two"
-counter() { ip netns exec ssbox vnicctl -j stats ss0 | json "d[0]['supervisor']['$1']"; }
+counter() { ip netns exec ssbox vnicctl -j stats ss0 | json ".[0].supervisor.$1"; }
 [ "$(counter embedded)" -gt 0 ] || fail "the box embedded nothing"
 [ "$(counter cleared)" -gt 0 ] || fail "the box cleared nothing"
 
