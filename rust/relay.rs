@@ -57,6 +57,30 @@ pub(crate) struct RelayCounters {
     replies: AtomicU64,
 }
 
+/// How many counters `reported` lists; `ETHTOOL_STATS` has one more
+/// ("sessions", first).
+const REPORTED: usize = 11;
+
+impl RelayCounters {
+    /// Every counter with its rtnetlink attribute, in the order of
+    /// `ETHTOOL_STATS` after "sessions": the one list both reports use.
+    fn reported(&self) -> [(u32, &AtomicU64); REPORTED] {
+        [
+            (IFLA_VNIC_RELAY_TAGGED, &self.tagged),
+            (IFLA_VNIC_RELAY_GRANTED, &self.granted),
+            (IFLA_VNIC_RELAY_DELIVERED, &self.delivered),
+            (IFLA_VNIC_RELAY_REPLIES, &self.replies),
+            (IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, &self.unknown_id),
+            (IFLA_VNIC_RELAY_DROP_NOT_GRANTED, &self.not_granted),
+            (IFLA_VNIC_RELAY_DROP_URG_SET, &self.urg_set),
+            (IFLA_VNIC_RELAY_DROP_MALFORMED, &self.malformed),
+            (IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, &self.undeliverable),
+            (IFLA_VNIC_RELAY_DROP_TO_PSEUDO, &self.to_pseudo),
+            (IFLA_VNIC_RELAY_DROP_NO_SESSION, &self.no_session),
+        ]
+    }
+}
+
 /// State of one relay.
 pub(crate) struct RelayState {
     lower: LowerDev,
@@ -103,6 +127,9 @@ impl RelayState {
         Some(CipReply { client, id: owner.id, source })
     }
 }
+
+// ethtool -S lists the names and the values in one order: as many of each.
+const _: () = assert!(<Relay as Driver>::ETHTOOL_STATS.len() == REPORTED + 1);
 
 impl Driver for Relay {
     const KIND: &'static CStr = kernel::c_str!("vnic-relay");
@@ -226,43 +253,19 @@ impl Driver for Relay {
     /// The names of `vnicctl stats -j` (and the genl/rtnl attributes).
     fn ethtool_stats(dev: &Device<Self>, out: &mut [u64]) {
         let state = dev.private();
-        let c = &state.counters;
-        let values = [
-            state.sessions.len() as u64,
-            c.tagged.load(Relaxed),
-            c.granted.load(Relaxed),
-            c.delivered.load(Relaxed),
-            c.replies.load(Relaxed),
-            c.unknown_id.load(Relaxed),
-            c.not_granted.load(Relaxed),
-            c.urg_set.load(Relaxed),
-            c.malformed.load(Relaxed),
-            c.undeliverable.load(Relaxed),
-            c.to_pseudo.load(Relaxed),
-            c.no_session.load(Relaxed),
-        ];
-        for (o, v) in out.iter_mut().zip(values) {
-            *o = v;
+        let mut out = out.iter_mut();
+        if let Some(o) = out.next() {
+            *o = state.sessions.len() as u64;
+        }
+        for (o, (_, c)) in out.zip(state.counters.reported()) {
+            *o = c.load(Relaxed);
         }
     }
 
     fn fill_info(dev: &Device<Self>, msg: &mut LinkInfoMsg) -> Result {
         let state = dev.private();
-        let c = &state.counters;
-        for (ty, v) in [
-            (IFLA_VNIC_RELAY_TAGGED, &c.tagged),
-            (IFLA_VNIC_RELAY_GRANTED, &c.granted),
-            (IFLA_VNIC_RELAY_DELIVERED, &c.delivered),
-            (IFLA_VNIC_RELAY_REPLIES, &c.replies),
-            (IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, &c.unknown_id),
-            (IFLA_VNIC_RELAY_DROP_NOT_GRANTED, &c.not_granted),
-            (IFLA_VNIC_RELAY_DROP_URG_SET, &c.urg_set),
-            (IFLA_VNIC_RELAY_DROP_MALFORMED, &c.malformed),
-            (IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, &c.undeliverable),
-            (IFLA_VNIC_RELAY_DROP_TO_PSEUDO, &c.to_pseudo),
-            (IFLA_VNIC_RELAY_DROP_NO_SESSION, &c.no_session),
-        ] {
-            msg.put_u64(ty, v.load(Relaxed), IFLA_VNIC_RELAY_PAD)?;
+        for (ty, c) in state.counters.reported() {
+            msg.put_u64(ty, c.load(Relaxed), IFLA_VNIC_RELAY_PAD)?;
         }
         msg.put_u32(IFLA_VNIC_RELAY_SESSIONS, state.sessions.len() as u32)
     }

@@ -43,6 +43,24 @@ struct SsCounters {
     urgent: AtomicU64,
 }
 
+/// How many counters `reported` lists; `ETHTOOL_STATS` has one more
+/// ("rules", first).
+const REPORTED: usize = 5;
+
+impl SsCounters {
+    /// Every counter with its rtnetlink attribute, in the order of
+    /// `ETHTOOL_STATS` after "rules": the one list both reports use.
+    fn reported(&self) -> [(u32, &AtomicU64); REPORTED] {
+        [
+            (IFLA_VNIC_SS_EMBEDDED, &self.embedded),
+            (IFLA_VNIC_SS_CLEARED, &self.cleared),
+            (IFLA_VNIC_SS_URGENT, &self.urgent),
+            (IFLA_VNIC_SS_DROP_NO_ID, &self.no_id),
+            (IFLA_VNIC_SS_DROP_WRONG_ID, &self.wrong_id),
+        ]
+    }
+}
+
 /// State of one supervisor.
 pub(crate) struct SsState {
     mode: Mode,
@@ -53,6 +71,9 @@ pub(crate) struct SsState {
 }
 
 const MODE: u16 = IFLA_VNIC_SS_MODE as u16;
+
+// ethtool -S lists the names and the values in one order: as many of each.
+const _: () = assert!(<Supervisor as Driver>::ETHTOOL_STATS.len() == REPORTED + 1);
 
 impl Driver for Supervisor {
     const KIND: &'static CStr = kernel::c_str!("vnic-ss");
@@ -121,17 +142,12 @@ impl Driver for Supervisor {
     /// The names of `vnicctl stats -j`.
     fn ethtool_stats(dev: &Device<Self>, out: &mut [u64]) {
         let state = dev.private();
-        let c = &state.counters;
-        let values = [
-            state.rules.len() as u64,
-            c.embedded.load(Relaxed),
-            c.cleared.load(Relaxed),
-            c.urgent.load(Relaxed),
-            c.no_id.load(Relaxed),
-            c.wrong_id.load(Relaxed),
-        ];
-        for (o, v) in out.iter_mut().zip(values) {
-            *o = v;
+        let mut out = out.iter_mut();
+        if let Some(o) = out.next() {
+            *o = state.rules.len() as u64;
+        }
+        for (o, (_, c)) in out.zip(state.counters.reported()) {
+            *o = c.load(Relaxed);
         }
     }
 
@@ -142,15 +158,8 @@ impl Driver for Supervisor {
             Mode::Bridge => VNIC_SS_MODE_BRIDGE,
         };
         msg.put_u32(IFLA_VNIC_SS_MODE, mode)?;
-        let c = &state.counters;
-        for (ty, v) in [
-            (IFLA_VNIC_SS_EMBEDDED, &c.embedded),
-            (IFLA_VNIC_SS_CLEARED, &c.cleared),
-            (IFLA_VNIC_SS_DROP_NO_ID, &c.no_id),
-            (IFLA_VNIC_SS_DROP_WRONG_ID, &c.wrong_id),
-            (IFLA_VNIC_SS_URGENT, &c.urgent),
-        ] {
-            msg.put_u64(ty, v.load(Relaxed), IFLA_VNIC_SS_PAD)?;
+        for (ty, c) in state.counters.reported() {
+            msg.put_u64(ty, c.load(Relaxed), IFLA_VNIC_SS_PAD)?;
         }
         msg.put_u32(IFLA_VNIC_SS_RULES, state.rules.len() as u32)
     }
