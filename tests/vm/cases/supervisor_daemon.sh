@@ -65,7 +65,7 @@ wait_lines "$SUP/log" "no answer from the provider.*ID $id stays embedded" 1 45
 expect_match "$(sup_db)" "^bob/$id/retrying/[1-9]" "database while the provider is down"
 st=$(ip netns exec client vnicctl -j supervisor status --socket "$SUP/data/supervisor.sock")
 expect_eq "$(json '.sessions[0] | "\(.state) \(.id) \(.failures > 0)"' <<<"$st")" "retrying $id true" "status -j while the provider is down"
-expect_match "$(json '.sessions[0].last_error' <<<"$st")" "^no answer from the provider" "status -j: the last error"
+expect_match "$(json '.sessions[0].last_error' <<<"$st")" "no answer from the provider 10\.0\.2\.1:7390" "status -j: the last error"
 expect_eq "$(get)" "site two (vNIC #2)" "curl while the provider is down"
 # It comes back with a longer idle limit than it was away (the debug kernel
 # takes over 20 s here), so the session is still live and renewed.

@@ -20,7 +20,8 @@ expect_eq "$(ip -j addr show vnic2 | json '.[0].addr_info[0].local')" 192.168.2.
 expect_eq "$(wc -l <<<"$js")" 1 "lines of -j"
 pretty=$(vnicctl -j -p link show vnic1)
 [ "$(wc -l <<<"$pretty")" -gt 1 ] || fail "-j -p is not indented: $pretty"
-same='[d[0][k] for k in ("ifname", "kind", "id", "address", "mtu")]'
+same='[.[0] | .ifname, .kind, .id, .address, .mtu]'
+expect_match "$(json "$same" <<<"$js")" '^\["vnic1","vnic",1,"00:00:c0:a8:01:01",[0-9]+\]$' "fields of -j"
 expect_eq "$(json "$same" <<<"$pretty")" "$(json "$same" <<<"$js")" "-j -p and -j"
 
 all=$(vnicctl -j link show)
@@ -35,7 +36,7 @@ expect_match "$text" 'inet 192.168.1.1/24' "text address"
 
 # A device without an ID shows none.
 ip link add plain0 type vnic
-expect_eq "$(vnicctl -j link show plain0 | json '.[0].id')" None "no id"
+expect_eq "$(vnicctl -j link show plain0 | json '.[0].id')" null "no id"
 
 for d in vnic1 vnic2 vnic9 plain0; do vnicctl link del "$d"; done
 expect_eq "$(vnic_links)" "" "devices left"

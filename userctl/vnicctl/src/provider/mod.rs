@@ -110,7 +110,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             server.handle_timeout(Instant::now());
         }
         while let Some(t) = server.poll_transmit() {
-            if let Err(e) = sock.send_to(&t.data, t.to) {
+            if let Err(e) = socket::send_to(&sock, &t.data, t.to) {
                 log(&format!("sending to {}: {e}", t.to));
             }
         }
