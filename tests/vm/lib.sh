@@ -312,6 +312,40 @@ sort_words() {
 	done
 	[ ${#out[@]} -eq 0 ] || printf '%s\n' "${out[@]}"
 }
+# raw_sender NS: tests/vm/tcp_raw.py --serve in NS as a coprocess (one
+# Python start for all the hand-built segments of a case); raw_send ARGS...
+# sends one segment as `tcp_raw.py ARGS` would and returns once it is out.
+raw_sender() {
+	coproc RAW { ip netns exec "$1" python3 ../tcp_raw.py --serve 2>&1; }
+}
+raw_send() {
+	local reply
+	echo "$*" >&"${RAW[1]}"
+	read -r -t 60 reply <&"${RAW[0]}" || fail "tcp_raw.py --serve did not answer: $*"
+	[ "$reply" = sent ] || fail "tcp_raw.py $*: $reply"
+}
+# ns_pid NS: a process in namespace NS (for /proc/PID/net), once there is one.
+ns_pid() {
+	local pid
+	for _ in $(seq 100); do
+		pid=$(ip netns pids "$1" | head -n 1)
+		[ -n "$pid" ] && { echo "$pid"; return 0; }
+		pause 0.1
+	done
+	fail "no process in namespace $1"
+}
+# tcp_in_segs PID: the TCP segments the IP stack of PID's namespace took in
+# (InSegs of /proc/PID/net/snmp), read by bash alone.
+tcp_in_segs() {
+	local line fields
+	while read -r line; do
+		[[ $line =~ ^Tcp:\ [0-9] ]] || continue
+		read -ra fields <<<"$line"
+		echo "${fields[10]}"
+		return 0
+	done <"/proc/$1/net/snmp"
+	echo "$PROBE_FAILED"
+}
 # capture_start NS IFACE FILE [FILTER]: tcpdump in the background (default:
 # TCP only, headers; with a FILTER, whole frames), returning once it
 # listens; capture_stop ends it and waits for the file.

@@ -26,34 +26,36 @@ expect_eq "$(ip -n sp -6 addr show dev relay0)" "" "relay has no IPv6 address"
 # whether a segment reached its stack.
 ip netns exec sp python3 -m http.server -b 10.0.1.1 8080 >/dev/null 2>&1 &
 server=$!
-for _ in $(seq 50); do ip netns exec sp ss -ltn | grep -q ':8080' && break; pause 0.1; done
-insegs() { ip netns exec sp awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ {print $11}' /proc/net/snmp; }
+wait_listen sp 8080 10.0.1.1
+sp_pid=$(ns_pid sp)
+insegs() { tcp_in_segs "$sp_pid"; }
+raw_sender client
 dropped() { ip netns exec sp cat /sys/class/net/relay0/statistics/rx_dropped; }
 
 # Plain traffic passes: ping, a real HTTP request, a segment without an ID.
 ip netns exec client ping -c 2 -W 2 10.0.1.1 >/dev/null || fail "ping through the relay"
 ip netns exec client curl -sf -o /dev/null http://10.0.1.1:8080/ || fail "plain TCP through the relay"
 before=$(insegs)
-ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 8080
+raw_send 10.0.1.2 10.0.1.1 8080
 pause 0.2
 [ "$(insegs)" -gt "$before" ] || fail "a segment without ID did not reach the SP stack"
 expect_eq "$(dropped)" 0 "drops before any ID"
 
 # An ID nobody registered: dropped before the stack, counted.
 before=$(insegs)
-ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 8080 --urg-ptr 7 --count 3
+raw_send 10.0.1.2 10.0.1.1 8080 --urg-ptr 7 --count 3
 pause 0.2
 expect_eq "$(insegs)" "$before" "segments with an unknown ID reached the stack"
 expect_eq "$(dropped)" 3 "drops for an unknown ID"
 
 # An ID on broken headers (data offset 3 words): dropped, counted.
-ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 8080 --urg-ptr 7 --doff 3
+raw_send 10.0.1.2 10.0.1.1 8080 --urg-ptr 7 --doff 3
 pause 0.2
 expect_eq "$(dropped)" 4 "drop for a malformed tagged segment"
 
 # URG set: real urgent data, not an ID, passes.
 before=$(insegs)
-ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 8080 --urg-ptr 7 --flags SU
+raw_send 10.0.1.2 10.0.1.1 8080 --urg-ptr 7 --flags SU
 pause 0.2
 [ "$(insegs)" -gt "$before" ] || fail "an URG segment did not reach the SP stack"
 
@@ -69,7 +71,7 @@ expect_match "$text" "dropped: 3 unknown id, 0 not granted, 0 urg set, 1 malform
 # A relay that is down does not touch anything.
 ip -n sp link set relay0 down
 before=$(insegs)
-ip netns exec client python3 ../tcp_raw.py 10.0.1.2 10.0.1.1 8080 --urg-ptr 7
+raw_send 10.0.1.2 10.0.1.1 8080 --urg-ptr 7
 pause 0.2
 [ "$(insegs)" -gt "$before" ] || fail "a down relay dropped a segment"
 ip -n sp link set relay0 up

@@ -12,15 +12,18 @@ ip netns exec sp vnicctl link add relay0 --pnic eth0 --up
 ip netns exec sp vnicctl link add vnic1 --number 1 --id 7 --up
 sp() { ip netns exec sp "$@"; }
 counters() { sp vnicctl -j link show relay0 | json ".[0].counters.$1"; }
-insegs() { sp awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ {print $11}' /proc/net/snmp; }
-send() { ip netns exec client python3 ../tcp_raw.py "$@" 10.0.1.1 80; pause 0.2; }
-send6() { ip netns exec client python3 ../tcp_raw.py "$@" fd00::1 80; pause 0.2; }
+raw_sender client
+send() { raw_send "$@" 10.0.1.1 80; pause 0.2; }
+send6() { raw_send "$@" fd00::1 80; pause 0.2; }
 
 # The event listener stops after 900 s without an event; the case kills it
 # at the end (the debug kernel with one vCPU once went more than 120 s
 # between two events).
 sp python3 ../genl_sessions.py listen 900 >/tmp/events.log &
 listener=$!
+# What the SP's stack took in, read through the listener (in the SP).
+sp_pid=$(ns_pid sp)
+insegs() { tcp_in_segs "$sp_pid"; }
 for _ in $(seq 300); do [ "$(count_matches /tmp/events.log listening)" = 0 ] || break; pause 0.1; done
 grep -q listening /tmp/events.log || fail "the event listener did not start"
 
