@@ -3,6 +3,7 @@
 #   make                 toolchain (if missing), test kernel (cached), vnic.ko, vnicctl
 #   make KDIR=/path      vnic.ko against another 6.12+ kernel built with CONFIG_RUST=y
 #   make check           unit tests, then the VM tests on the normal and the debug kernel
+#                        (and the no-bridge-netfilter case on a third, nobridgenf, kernel)
 #   make demo            the papers' scenario in a VM: handshakes, two vNICs, two sites, the capture
 #   make bench           iperf3 through baseline routing, vnic, VXLAN and Geneve (table + $BENCH_OUT)
 #   make install         vnicctl, man pages, completions, units, docs, and vnic.ko for KDIR
@@ -43,7 +44,8 @@ vnicctl: deps
 	@cd userctl && cargo build --release --quiet
 	@echo "vnic: built userctl/target/release/vnicctl"
 
-## check: host unit tests, VM tests on the normal and on the debug kernel.
+## check: host unit tests, VM tests on the normal and on the debug kernel
+## (and on the nobridgenf kernel, the cases about a kernel without bridge netfilter).
 check: deps
 	@tests/check
 

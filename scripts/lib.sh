@@ -19,8 +19,33 @@ KBUILD_RECIPE=2
 die() { printf 'vnic: %s\n' "$*" >&2; exit 1; }
 note() { printf 'vnic: %s\n' "$*" >&2; }
 
+# The test kernels: normal; debug (KASAN, kmemleak, lockdep, built with
+# clang); nobridgenf (the normal one without bridge netfilter, for the cases
+# about a kernel that lacks it).
+VNIC_FLAVORS="normal debug nobridgenf"
+# The config fragments of a flavor, in the order they apply (later wins).
+flavor_configs() {
+	local top
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	echo "$top/tests/kernel/vnic.config"
+	case "$1" in
+	debug) echo "$top/tests/kernel/debug.config" ;;
+	nobridgenf) echo "$top/tests/kernel/nobridgenf.config" ;;
+	esac
+}
+
+# Whether the VM case file $1 runs on the kernel flavor $2: a case names its
+# kernels in a line "# kernels: FLAVOR..." (default: normal debug).
+case_runs_on() {
+	local line kernels="normal debug"
+	while IFS= read -r line; do
+		[[ $line =~ ^#\ kernels:\ (.+)$ ]] && kernels=${BASH_REMATCH[1]}
+	done <"$1"
+	[[ " $kernels " == *" $2 "* ]]
+}
+
 # Make variables every kernel or module build of a flavor passes.
-# $1: normal | debug
+# $1: a flavor
 kbuild_flags() {
 	local flags="RUSTC=$KRUSTC HOSTRUSTC=$KRUSTC BINDGEN=$BINDGEN"
 	[ "$1" = debug ] && flags="$flags LLVM=$LLVM_SUFFIX"
@@ -37,12 +62,11 @@ toolchain_id() {
 # Directory of the cached kernel build of a flavor ($1), keyed by source
 # version, config fragments, build recipe and toolchain.
 kernel_dir() {
-	local flavor=$1 top key
-	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	local flavor=$1 key
 	key=$( {
 		dpkg-query -W -f '${Version}\n' "$KSRC_PACKAGE" 2>/dev/null || echo no-source
-		cat "$top/tests/kernel/vnic.config"
-		[ "$flavor" = debug ] && cat "$top/tests/kernel/debug.config"
+		# shellcheck disable=SC2046
+		cat $(flavor_configs "$flavor")
 		echo "recipe $KBUILD_RECIPE"
 		toolchain_id "$flavor" 2>/dev/null
 	} | sha256sum | cut -c1-16)

@@ -31,8 +31,10 @@ pub fn kernel_error(what: &str, errno: i32, extack: Option<&str>) -> CliError {
         _ => io::Error::from_raw_os_error(errno).to_string().to_lowercase(),
     };
     // The kernel's own words are the most precise, except where its generic
-    // text ("Unknown device type") hides what the user has to do.
-    let specific = matches!(errno, libc::EPERM | libc::EACCES | libc::EOPNOTSUPP);
+    // text ("Unknown device type") hides what the user has to do. vnic's own
+    // messages ("vnic...:") always say more than the errno.
+    let ours = extack.is_some_and(|m| m.starts_with("vnic"));
+    let specific = !ours && matches!(errno, libc::EPERM | libc::EACCES | libc::EOPNOTSUPP);
     match extack {
         Some(msg) if !msg.is_empty() && !specific => {
             CliError::Kernel(format!("{what} failed: {}", msg.trim_start_matches("vnic: ")))
@@ -54,6 +56,17 @@ mod tests {
         );
         let e = kernel_error("creating vnic1", libc::EINVAL, Some("vnic: ID 0 is reserved; use 1..65535"));
         assert_eq!(e.to_string(), "creating vnic1 failed: ID 0 is reserved; use 1..65535");
+        // vnic's own EOPNOTSUPP (a kernel without bridge netfilter) is not
+        // a missing module.
+        let e = kernel_error(
+            "creating ss0",
+            libc::EOPNOTSUPP,
+            Some("vnic-ss: this kernel has no bridge netfilter hooks (CONFIG_NF_TABLES_BRIDGE)"),
+        );
+        assert_eq!(
+            e.to_string(),
+            "creating ss0 failed: vnic-ss: this kernel has no bridge netfilter hooks (CONFIG_NF_TABLES_BRIDGE)"
+        );
         let e = kernel_error("deleting x", libc::EPERM, None);
         assert!(e.to_string().contains("needs root"));
         let e = kernel_error("deleting x", libc::EBUSY, None);
