@@ -214,6 +214,7 @@ if [ "$profile" = 1 ]; then
 		label=$path; [ "$path" = vnic ] && label="vnic ($sessions sessions)"
 		echo "bench: profiling $label"
 		path_setup "$path" "$sessions"
+		[ "$warmup" = 0 ] || run "$path" "$sessions" upload 1 0 "$warmup"
 		for d in $directions; do run "$path" "$sessions" "$d" 1 0 "$seconds" profile; done
 		path_teardown "$path"
 	done
