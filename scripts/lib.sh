@@ -34,15 +34,17 @@ flavor_configs() {
 	esac
 }
 
-# Whether the VM case file $1 runs on the kernel flavor $2: a case names its
-# kernels in a line "# kernels: FLAVOR..." (default: normal debug).
-case_runs_on() {
+# The kernel flavors the VM case file $1 runs on: a line "# kernels:
+# FLAVOR..." in its leading comment block (default: normal debug).
+case_kernels() {
 	local line kernels="normal debug"
-	while IFS= read -r line; do
+	while IFS= read -r line && [[ $line == \#* ]]; do
 		[[ $line =~ ^#\ kernels:\ (.+)$ ]] && kernels=${BASH_REMATCH[1]}
 	done <"$1"
-	[[ " $kernels " == *" $2 "* ]]
+	echo "$kernels"
 }
+# Whether the VM case file $1 runs on the kernel flavor $2.
+case_runs_on() { [[ " $(case_kernels "$1") " == *" $2 "* ]]; }
 
 # Make variables every kernel or module build of a flavor passes.
 # $1: a flavor
