@@ -78,12 +78,12 @@ impl Family for Control {
         let mut ack = req.extack();
         let relay = relay(req.rtnl(), req.net(), req.attr(A_RELAY), &mut ack)?;
         let key = session_key(req.attr(A_CLIENT), req.attr(A_ID), &mut ack)?;
-        let sessions = &relay.private().sessions;
+        let sessions = &relay.private().overlay.sessions;
         let session = match cmd {
             SESSION_ADD => {
                 let vdev = vnic(req.rtnl(), req.net(), req.attr(A_VNIC), &mut ack)?;
                 let cip = client_pseudo(vdev, req.attr(A_CIP), &key, &mut ack)?;
-                bind_relay(req.rtnl(), req.net(), vdev, relay, &mut ack)?;
+                bind_relay(req.rtnl(), vdev, relay, &mut ack)?;
                 let s = Session { vnic: vdev.ifindex(), cip };
                 sessions.add(req.rtnl(), key, s).inspect_err(|e| {
                     if *e == EEXIST {
@@ -125,7 +125,7 @@ impl Family for Control {
         dump_each(
             dump,
             SESSION_GET,
-            |from, f| relay.private().sessions.walk(rtnl, from, f),
+            |from, f| relay.private().overlay.sessions.walk(rtnl, from, f),
             |m, key, s| put_session(m, relay_index, key, s),
         )
     }
@@ -283,26 +283,10 @@ fn client_pseudo(vnic: &Device<Vnic>, cip: Option<Attr<'_>>, key: &SessionKey, a
 
 /// Ties `vnic` to `relay` on its first session; a vNIC serves one relay
 /// (until that relay is gone).
-fn bind_relay(
-    rtnl: &Rtnl,
-    net: Net,
-    vnic: &Device<Vnic>,
-    relay: &Device<Relay>,
-    ack: &mut ExtAck,
-) -> Result {
-    use core::sync::atomic::Ordering::Relaxed;
-    let bound = &vnic.private().relay;
-    match bound.load(Relaxed) {
-        r if r == relay.ifindex() => Ok(()),
-        r if r == 0 || Device::<Relay>::find(rtnl, net, r as u32).is_none() => {
-            bound.store(relay.ifindex(), Relaxed);
-            Ok(())
-        }
-        _ => {
-            ack.message(c_str!("vnic: this vNIC already serves another relay"));
-            Err(EBUSY)
-        }
-    }
+fn bind_relay(rtnl: &Rtnl, vnic: &Device<Vnic>, relay: &Device<Relay>, ack: &mut ExtAck) -> Result {
+    crate::vnic::bind(vnic, rtnl, &relay.private().overlay).inspect_err(|_| {
+        ack.message(c_str!("vnic: this vNIC already serves another relay"));
+    })
 }
 
 /// EMBED_ADD and EMBED_DEL.

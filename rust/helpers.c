@@ -55,3 +55,5 @@ bool vnic_skb_for_other_host(const struct sk_buff *skb) { return skb->pkt_type =
 void vnic_nf_reset_ct(struct sk_buff *skb) { nf_reset_ct(skb); }
 void vnic_csum_replace2(__sum16 *sum, __be16 from, __be16 to) { csum_replace2(sum, from, to); }
 void vnic_l4_pseudo_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to) { inet_proto_csum_replace2(sum, skb, from, to, true); }
+struct net_device *vnic_first_net_device(struct net *net) { return first_net_device(net); }
+struct net_device *vnic_next_net_device(struct net_device *dev) { return next_net_device(dev); }

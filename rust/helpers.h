@@ -70,5 +70,7 @@ bool vnic_skb_for_other_host(const struct sk_buff *skb);
 void vnic_nf_reset_ct(struct sk_buff *skb);
 void vnic_csum_replace2(__sum16 *sum, __be16 from, __be16 to);
 void vnic_l4_pseudo_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to);
+struct net_device *vnic_first_net_device(struct net *net);
+struct net_device *vnic_next_net_device(struct net_device *dev);
 
 #endif /* VNIC_HELPERS_H */

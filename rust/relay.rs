@@ -10,134 +10,67 @@
 //!   the vNIC. Other IDs are dropped and counted per reason; everything else
 //!   passes untouched, except packets and ARP requests aimed at a pseudo
 //!   address from outside, which would make a vNIC reachable without an ID.
-//! - Out: a netfilter hook after routing rewrites a vNIC's replies to a
-//!   client with a session: source back to the pNIC's address, the session's
-//!   ID in the urgent pointer. The packet leaves by the host's route to the
-//!   client, so the admin adds no rules. A vNIC's segment to a client without
-//!   a session is not let out of the pNIC.
+//! - Out: the relay owns a netfilter hook after routing, but what it does
+//!   is the vNICs' transmit direction and lives in `vnic.rs`
+//!   (`rewrite_reply`); both directions share the relay's [`Overlay`].
 //!
 //! IPv6 works the same way with the vNIC's IPv6 address (the one it would
 //! use towards the client) and the pNIC's; IPv6 input has no reverse-path
 //! filter, so no input route is attached.
 
-use crate::net::uapi::{
-    IFLA_VNIC_RELAY_DELIVERED, IFLA_VNIC_RELAY_DROP_MALFORMED, IFLA_VNIC_RELAY_DROP_NOT_GRANTED,
-    IFLA_VNIC_RELAY_DROP_NO_SESSION, IFLA_VNIC_RELAY_DROP_TO_PSEUDO, IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, IFLA_VNIC_RELAY_DROP_UNKNOWN_ID,
-    IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_REPLIES,
-    IFLA_VNIC_RELAY_SESSIONS, IFLA_VNIC_RELAY_TAGGED, __IFLA_VNIC_RELAY_MAX,
-};
-use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
-use crate::net::{HookPoint, LowerDev, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut, Verdict};
 use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Frame, Parse, Quote, RxVerdict, MAX_PULLS};
-use crate::net::{Net, Sum};
-use crate::segment::{parse_pulled, segment_of};
-use crate::session::{Session, SessionKey, SessionTable};
+use crate::net::uapi::{IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_SESSIONS, __IFLA_VNIC_RELAY_MAX};
+use crate::net::{attach_rx, detach_rx, nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
+use crate::net::{HookPoint, LinkKind, Net, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut};
+use crate::net::{Sum, Verdict};
+use crate::overlay::{Overlay, REPORTED};
+use crate::segment::parse_pulled;
+use crate::session::{Session, SessionKey};
 use crate::supervisor::Supervisor;
-use crate::vnic::Vnic;
+use crate::vnic::{self, Vnic};
 use crate::wire::{Addr, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 /// The relay driver.
 pub(crate) struct Relay;
 
-/// Per-reason counters of a relay.
-#[derive(Default)]
-pub(crate) struct RelayCounters {
-    tagged: AtomicU64,
-    granted: AtomicU64,
-    delivered: AtomicU64,
-    unknown_id: AtomicU64,
-    not_granted: AtomicU64,
-    urg_set: AtomicU64,
-    malformed: AtomicU64,
-    undeliverable: AtomicU64,
-    to_pseudo: AtomicU64,
-    no_session: AtomicU64,
-    replies: AtomicU64,
-}
-
-/// How many counters `reported` lists; `ETHTOOL_STATS` has one more
-/// ("sessions", first).
-const REPORTED: usize = 11;
-
-impl RelayCounters {
-    /// Every counter with its rtnetlink attribute, in the order of
-    /// `ETHTOOL_STATS` after "sessions": the one list both reports use.
-    fn reported(&self) -> [(u32, &AtomicU64); REPORTED] {
-        [
-            (IFLA_VNIC_RELAY_TAGGED, &self.tagged),
-            (IFLA_VNIC_RELAY_GRANTED, &self.granted),
-            (IFLA_VNIC_RELAY_DELIVERED, &self.delivered),
-            (IFLA_VNIC_RELAY_REPLIES, &self.replies),
-            (IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, &self.unknown_id),
-            (IFLA_VNIC_RELAY_DROP_NOT_GRANTED, &self.not_granted),
-            (IFLA_VNIC_RELAY_DROP_URG_SET, &self.urg_set),
-            (IFLA_VNIC_RELAY_DROP_MALFORMED, &self.malformed),
-            (IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, &self.undeliverable),
-            (IFLA_VNIC_RELAY_DROP_TO_PSEUDO, &self.to_pseudo),
-            (IFLA_VNIC_RELAY_DROP_NO_SESSION, &self.no_session),
-        ]
-    }
-}
-
 /// State of one relay.
 pub(crate) struct RelayState {
-    lower: LowerDev,
-    counters: RelayCounters,
-    /// Who may use which ID, and where it goes.
-    pub(crate) sessions: SessionTable,
-    /// The reply rewrite (IPv4 and IPv6 post-routing).
+    /// What the relay shares with the vNICs it delivers to.
+    pub(crate) overlay: Arc<Overlay>,
+    /// The reply rewrite (IPv4 and IPv6 post-routing; see `vnic::rewrite_reply`).
     hooks: NfHooks,
 }
 
-/// Where a CIP-mode vNIC sends a reply (see [`RelayState::cip_reply`]).
-pub(crate) struct CipReply {
-    /// The client's real address.
-    pub(crate) client: [u8; 4],
-    /// The session's ID.
-    pub(crate) id: u16,
-    /// The pNIC's address, the reply's new source.
-    pub(crate) source: [u8; 4],
+/// Who owns local address `a`: a vNIC (a pseudo address), the pNIC, or
+/// neither (another device, another host).
+fn dest_of(ov: &Overlay, rcu: &RcuRead, net: Net, a: Addr) -> Dest {
+    let owner = match a {
+        Addr::V4(a) => net.ipv4_owner(rcu, a),
+        Addr::V6(a) => net.ipv6_owner(rcu, a),
+    };
+    match owner {
+        Some(o) if Device::<Vnic>::of_netdev(o).is_some() => Dest::Pseudo,
+        Some(o) if core::ptr::eq(o, &*ov.lower) => Dest::Pnic,
+        _ => Dest::Other,
+    }
 }
 
-impl RelayState {
-    /// Who owns local address `a`: a vNIC (a pseudo address), the pNIC, or
-    /// neither (another device, another host).
-    fn dest_of(&self, rcu: &RcuRead, net: Net, a: Addr) -> Dest {
-        let owner = match a {
-            Addr::V4(a) => net.ipv4_owner(rcu, a),
-            Addr::V6(a) => net.ipv6_owner(rcu, a),
-        };
-        match owner {
-            Some(o) if o.as_kind::<Vnic>().is_some() => Dest::Pseudo,
-            Some(o) if o.is(&self.lower) => Dest::Pnic,
-            _ => Dest::Other,
-        }
-    }
-
-    /// The client behind pseudo address `cip` of CIP-mode vNIC `vnic`, the
-    /// ID its replies carry and the pNIC address they come from; counted as
-    /// a reply.
-    pub(crate) fn cip_reply(&self, rcu: &RcuRead, vnic: i32, cip: [u8; 4]) -> Option<CipReply> {
-        let owner = self.sessions.cip_owner(rcu, vnic, cip)?;
-        let Addr::V4(client) = owner.client else { return None };
-        let source = self.lower.ipv4_address()?;
-        self.counters.replies.fetch_add(1, Relaxed);
-        Some(CipReply { client, id: owner.id, source })
-    }
+impl LinkKind for Relay {
+    const KIND: &'static CStr = kernel::c_str!("vnic-relay");
+    type Private = RelayState;
 }
 
 // ethtool -S lists the names and the values in one order: as many of each.
 const _: () = assert!(<Relay as Driver>::ETHTOOL_STATS.len() == REPORTED + 1);
 
+#[vtable]
 impl Driver for Relay {
-    const KIND: &'static CStr = kernel::c_str!("vnic-relay");
     const MAX_ATTR: u16 = (__IFLA_VNIC_RELAY_MAX - 1) as u16;
     const POLICY: &'static [(u16, AttrKind)] = &[];
     const INFO_SIZE: usize = 11 * nla_total_size(8) + 11 * nla_total_size(0) + nla_total_size(4);
-
-    type Private = RelayState;
 
     fn setup(dev: &mut Setup) {
         dev.set_receive_only();
@@ -156,16 +89,11 @@ impl Driver for Relay {
             extack.message(kernel::c_str!("vnic-relay: the lower device must be a NIC, not a vnic device"));
             return Err(EINVAL);
         }
-        Ok(RelayState {
-            lower,
-            counters: RelayCounters::default(),
-            sessions: SessionTable::new()?,
-            hooks: NfHooks::new()?,
-        })
+        Ok(RelayState { overlay: Overlay::new(lower)?, hooks: NfHooks::new()? })
     }
 
     fn registered(dev: &Device<Self>, rtnl: &Rtnl, extack: &mut ExtAck) -> Result {
-        dev.attach_rx(&dev.private().lower).inspect_err(|e| {
+        attach_rx(dev, rtnl, &dev.private().overlay.lower).inspect_err(|e| {
             if *e == EBUSY {
                 extack.message(kernel::c_str!(
                     "vnic-relay: the lower device already has a receive handler (bridge port, bond, macvlan or another relay)"
@@ -177,13 +105,17 @@ impl Driver for Relay {
         })
     }
 
+    /// The relay goes: no more frames or replies through it, and the vNICs
+    /// it served let go of its overlay (and so of the pNIC's reference).
     fn uninit(dev: &Device<Self>, rtnl: &Rtnl) {
-        dev.private().hooks.unregister(rtnl);
-        dev.detach_rx(&dev.private().lower);
+        let state = dev.private();
+        state.hooks.unregister(rtnl);
+        detach_rx(dev, rtnl, &state.overlay.lower);
+        Device::<Vnic>::for_each(rtnl, dev.net(), |v| vnic::unbind(v, rtnl, &state.overlay));
     }
 
-    fn iflink(dev: &Device<Self>) -> Option<i32> {
-        Some(dev.private().lower.ifindex())
+    fn iflink(dev: &Device<Self>) -> i32 {
+        dev.private().overlay.lower.ifindex()
     }
 
     fn rx(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) -> RxResult {
@@ -197,13 +129,13 @@ impl Driver for Relay {
             // Memory short (or a parser bug): unreadable, so fail closed.
             Some(Parse::Need(_)) | None => None,
         };
-        let state = dev.private();
+        let ov = &*dev.private().overlay;
         let net = dev.net();
         let dest = frame.as_ref().map_or(Dest::Other, |f| {
-            f.guarded().into_iter().flatten().fold(Dest::Other, |d, a| d.worst(state.dest_of(rcu, net, a)))
+            f.guarded().into_iter().flatten().fold(Dest::Other, |d, a| d.worst(dest_of(ov, rcu, net, a)))
         });
-        let lookup = |client, id| state.sessions.lookup(rcu, &SessionKey { client, id });
-        let c = &state.counters;
+        let lookup = |client, id| ov.sessions.lookup(rcu, &SessionKey { client, id });
+        let c = &ov.counters;
         let reason = match rx_verdict(frame.as_ref(), dest, !skb.for_other_host(), lookup) {
             RxVerdict::Pass => return RxResult::Pass(skb),
             RxVerdict::Deliver { session, tagged } => {
@@ -252,77 +184,36 @@ impl Driver for Relay {
 
     /// The names of `vnicctl stats -j` (and the genl/rtnl attributes).
     fn ethtool_stats(dev: &Device<Self>, out: &mut [u64]) {
-        let state = dev.private();
+        let ov = &dev.private().overlay;
         let mut out = out.iter_mut();
         if let Some(o) = out.next() {
-            *o = state.sessions.len() as u64;
+            *o = ov.sessions.len() as u64;
         }
-        for (o, (_, c)) in out.zip(state.counters.reported()) {
+        for (o, (_, c)) in out.zip(ov.counters.reported()) {
             *o = c.load(Relaxed);
         }
     }
 
     fn fill_info(dev: &Device<Self>, msg: &mut LinkInfoMsg) -> Result {
-        let state = dev.private();
-        for (ty, c) in state.counters.reported() {
+        let ov = &dev.private().overlay;
+        for (ty, c) in ov.counters.reported() {
             msg.put_u64(ty, c.load(Relaxed), IFLA_VNIC_RELAY_PAD)?;
         }
-        msg.put_u32(IFLA_VNIC_RELAY_SESSIONS, state.sessions.len() as u32)
+        msg.put_u32(IFLA_VNIC_RELAY_SESSIONS, ov.sessions.len() as u32)
     }
 }
 
 impl NfDriver for Relay {
-    /// The reply path: a vNIC's segment to a client with a session leaves
-    /// with the pNIC's address as source and the session's ID. One to a
-    /// client without a session (the session was deleted under a live
-    /// connection) does not leave by the pNIC at all: it would carry the
-    /// pseudo address onto the wire. Local traffic to a pseudo address (by
-    /// loopback) is not the overlay's business.
-    fn nf_hook(dev: &Device<Self>, at: HookPoint, out: i32, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
-        let proto = if at == HookPoint::Ipv6PostRouting { ETH_P_IPV6 } else { ETH_P_IP };
-        let Some(seg) = segment_of(&mut skb, proto) else { return Verdict::Accept };
-        let vnic = match seg.src {
-            Addr::V4(a) => Device::<Vnic>::by_ipv4_rcu(rcu, dev.net(), a),
-            Addr::V6(a) => Device::<Vnic>::by_ipv6_rcu(rcu, dev.net(), a),
-        };
-        let Some(vnic) = vnic else { return Verdict::Accept };
-        let state = dev.private();
-        let Some(id) = state.sessions.reply_id(rcu, seg.dst, vnic.ifindex()) else {
-            if out == state.lower.ifindex() {
-                state.counters.no_session.fetch_add(1, Relaxed);
-                return Verdict::Drop;
-            }
-            return Verdict::Accept;
-        };
-        // Real urgent data owns the field; the supervisor lets it through.
-        if seg.urg {
-            return Verdict::Accept;
-        }
-        let source = match seg.dst {
-            Addr::V4(_) => state.lower.ipv4_address().map(Addr::V4),
-            Addr::V6(client) => state.lower.ipv6_address_towards(client).map(Addr::V6),
-        };
-        let Some(source) = source else { return Verdict::Accept };
-        let len = skb.len();
-        let Some(mut edit) = skb.tcp_edit(seg.tcp_offset) else {
-            // Out of memory unsharing the headers: sent as is, the client
-            // would take it for another host's segment. TCP retransmits.
-            return Verdict::Drop;
-        };
-        match source {
-            Addr::V4(a) => edit.set_ipv4_src(a),
-            Addr::V6(a) => edit.set_ipv6_src(a),
-        }
-        edit.set_urg_ptr(id);
-        state.counters.replies.fetch_add(1, Relaxed);
-        vnic.count_tx(len);
-        Verdict::Accept
+    /// The reply path, which is the vNICs' transmit direction: see
+    /// [`vnic::rewrite_reply`]. The relay only owns the hooks.
+    fn nf_hook(dev: &Device<Self>, at: HookPoint, out: i32, skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
+        vnic::rewrite_reply(&dev.private().overlay, dev.net(), at, out, skb, rcu)
     }
 }
 
 /// Delivers a granted segment on its session's vNIC.
 fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &RcuRead) -> RxResult {
-    let state = dev.private();
+    let state = &*dev.private().overlay;
     let c = &state.counters;
     let Some(vnic) = Device::<Vnic>::find_rcu(rcu, dev.net(), s.vnic).filter(|v| v.is_running()) else {
         return drop_counted(dev, skb, &c.undeliverable);
@@ -344,7 +235,7 @@ fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &R
 /// the route is taken as arrived on the vNIC, where that address lives.
 #[allow(clippy::too_many_arguments)]
 fn deliver_v4(
-    state: &RelayState,
+    state: &Overlay,
     skb: &mut SkBuff,
     vnic: &Device<Vnic>,
     tcp_offset: usize,
@@ -367,15 +258,15 @@ fn deliver_v4(
         }
     }
     match cip {
-        Some(cip) => vnic.route_input_v4(rcu, skb, pseudo, cip, tos).is_ok(),
-        None => state.lower.route_input_v4(rcu, skb, pseudo, client, tos).is_ok(),
+        Some(cip) => skb.route_input_v4(rcu, vnic, pseudo, cip, tos).is_ok(),
+        None => skb.route_input_v4(rcu, &state.lower, pseudo, client, tos).is_ok(),
     }
 }
 
 /// IPv6: destination to the vNIC's address towards the client, ID cleared
 /// (IPv6 input has no reverse-path filter to satisfy).
 fn deliver_v6(
-    state: &RelayState,
+    state: &Overlay,
     skb: &mut SkBuff,
     vnic: &Device<Vnic>,
     tcp_offset: usize,
@@ -399,7 +290,7 @@ fn deliver_v6(
 /// client's pseudo address), every checksum kept right. The vNIC's socket
 /// then learns the path MTU, or the error, as it would without vnic.
 fn deliver_error(dev: &Device<Relay>, mut skb: SkBuff, src: Addr, q: &Quote, s: Session, rcu: &RcuRead) -> RxResult {
-    let state = dev.private();
+    let state = &*dev.private().overlay;
     let c = &state.counters;
     let Some(vnic) = Device::<Vnic>::find_rcu(rcu, dev.net(), s.vnic).filter(|v| v.is_running()) else {
         return drop_counted(dev, skb, &c.undeliverable);
@@ -411,7 +302,7 @@ fn deliver_error(dev: &Device<Relay>, mut skb: SkBuff, src: Addr, q: &Quote, s: 
             match (to, tos) {
                 (Some(pseudo), Some(tos)) => {
                     translate_v4(&mut skb, q, pseudo, s.cip)
-                        && state.lower.route_input_v4(rcu, &mut skb, pseudo, router, tos).is_ok()
+                        && skb.route_input_v4(rcu, &state.lower, pseudo, router, tos).is_ok()
                 }
                 _ => false,
             }
@@ -472,7 +363,7 @@ fn translate_v6(skb: &mut SkBuff, q: &Quote, pseudo: [u8; 16]) -> bool {
 
 /// Receives the rewritten `skb` again on `vnic` (another receive round),
 /// counting it as delivered.
-fn hand_to(state: &RelayState, vnic: &Device<Vnic>, mut skb: SkBuff, rcu: &RcuRead) -> RxResult {
+fn hand_to(state: &Overlay, vnic: &Device<Vnic>, mut skb: SkBuff, rcu: &RcuRead) -> RxResult {
     skb.set_dev(vnic, rcu);
     vnic.count_rx(skb.len());
     state.counters.delivered.fetch_add(1, Relaxed);

@@ -17,7 +17,7 @@ use crate::net::uapi::{
 };
 use crate::embed::{EmbedTable, Service};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg, Setup, SkBuff};
-use crate::net::{HookPoint, NfDriver, NfHooks, RcuRead, Rtnl, SkbMut, Verdict};
+use crate::net::{HookPoint, LinkKind, NfDriver, NfHooks, RcuRead, Rtnl, SkbMut, Verdict};
 use crate::segment::segment_of;
 use crate::wire::{supervise, Supervise, ETH_P_IP, ETH_P_IPV6};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -75,13 +75,16 @@ const MODE: u16 = IFLA_VNIC_SS_MODE as u16;
 // ethtool -S lists the names and the values in one order: as many of each.
 const _: () = assert!(<Supervisor as Driver>::ETHTOOL_STATS.len() == REPORTED + 1);
 
-impl Driver for Supervisor {
+impl LinkKind for Supervisor {
     const KIND: &'static CStr = kernel::c_str!("vnic-ss");
+    type Private = SsState;
+}
+
+#[vtable]
+impl Driver for Supervisor {
     const MAX_ATTR: u16 = (__IFLA_VNIC_SS_MAX - 1) as u16;
     const POLICY: &'static [(u16, AttrKind)] = &[(MODE, AttrKind::U32)];
     const INFO_SIZE: usize = nla_total_size(4) + 5 * (nla_total_size(8) + nla_total_size(0)) + nla_total_size(4);
-
-    type Private = SsState;
 
     fn setup(dev: &mut Setup) {
         dev.set_receive_only();

@@ -3,10 +3,13 @@
 //! The vNIC device: an Ethernet net_device with a service ID and a pseudo
 //! address (its primary IPv4 address) that services bind to.
 //!
-//! The relay delivers a client's granted segments on it. In the default
-//! mode (`VNIC_MODE_REAL`) services see the client's real address and their
-//! replies leave by the host's route to the client, rewritten on the way
-//! (see `relay.rs`): nothing is transmitted through the vNIC itself, and
+//! This file is the SP's transmit direction; the receive direction is the
+//! relay's (`relay.rs`), and the two share the relay's `Overlay`, which a
+//! vNIC holds from its first session on. The relay delivers a client's
+//! granted segments on it. In the default mode (`VNIC_MODE_REAL`) services
+//! see the client's real address and their replies leave by the host's
+//! route to the client, rewritten on the way by [`rewrite_reply`] (run from
+//! the relay's hook): nothing is transmitted through the vNIC itself, and
 //! what the stack routes into it goes nowhere (counted as tx_dropped). In
 //! CIP mode (`VNIC_MODE_CIP`, the papers' RIP/CIP) services see a per-client
 //! pseudo address in the vNIC's subnet, so replies route into the vNIC: its
@@ -15,13 +18,14 @@
 //! through the host's routes.
 
 use crate::net::uapi::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
-use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, LinkAttrs};
-use crate::net::{LinkInfoMsg, RcuRead, Rtnl, Setup, SkBuff};
-use crate::relay::Relay;
+use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, HookPoint, LinkAttrs, LinkKind};
+use crate::net::{LinkInfoMsg, Net, RcuArc, RcuRead, Rtnl, Setup, SkBuff, SkbMut, Verdict};
+use crate::overlay::Overlay;
 use crate::segment::segment_of;
-use crate::wire::{Addr, ETH_P_IP};
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering::Relaxed};
+use crate::wire::{Addr, ETH_P_IP, ETH_P_IPV6};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 /// The vnic driver (link kind `vnic`).
 pub(crate) struct Vnic;
@@ -32,9 +36,10 @@ pub(crate) struct VnicState {
     id: Option<u16>,
     /// Whether services see per-client pseudo addresses.
     pub(crate) cip_mode: bool,
-    /// Interface index of the relay whose sessions deliver here (0: none
-    /// yet); a vNIC serves one relay, fixed by its first session.
-    pub(crate) relay: AtomicI32,
+    /// The overlay of the relay whose sessions deliver here (none yet: no
+    /// session so far, or that relay is gone); a vNIC serves one relay,
+    /// fixed by its first session.
+    overlay: RcuArc<Overlay>,
     /// What became of the frames the stack sent through it.
     tx: TxCounters,
 }
@@ -66,14 +71,17 @@ enum TxDrop {
 
 const ETH_HLEN: u32 = 14;
 
-impl Driver for Vnic {
+impl LinkKind for Vnic {
     const KIND: &'static CStr = kernel::c_str!("vnic");
+    type Private = VnicState;
+}
+
+#[vtable]
+impl Driver for Vnic {
     const MAX_ATTR: u16 = (__IFLA_VNIC_MAX - 1) as u16;
     const POLICY: &'static [(u16, AttrKind)] =
         &[(IFLA_VNIC_ID as u16, AttrKind::U16), (IFLA_VNIC_MODE as u16, AttrKind::U32)];
     const INFO_SIZE: usize = nla_total_size(2) + nla_total_size(4);
-
-    type Private = VnicState;
 
     fn setup(dev: &mut Setup) {
         dev.set_features(
@@ -117,15 +125,14 @@ impl Driver for Vnic {
     fn newlink(attrs: &LinkAttrs<'_>, _extack: &mut ExtAck) -> Result<VnicState> {
         let id = attrs.data(IFLA_VNIC_ID).and_then(|a| a.u16()).filter(|&id| id != 0);
         let cip_mode = attrs.data(IFLA_VNIC_MODE).and_then(|a| a.u32()) == Some(VNIC_MODE_CIP);
-        Ok(VnicState { id, cip_mode, relay: AtomicI32::new(0), tx: TxCounters::default() })
+        Ok(VnicState { id, cip_mode, overlay: RcuArc::new(), tx: TxCounters::default() })
     }
 
     /// The vNIC goes: its sessions go with it, so that a device made later
     /// with its ifindex inherits no grant.
     fn uninit(dev: &Device<Self>, rtnl: &Rtnl) {
-        let relay = dev.private().relay.load(Relaxed);
-        if let Some(r) = u32::try_from(relay).ok().and_then(|r| Device::<Relay>::find(rtnl, dev.net(), r)) {
-            r.private().sessions.purge_vnic(rtnl, dev.ifindex());
+        if let Some(ov) = dev.private().overlay.get_locked(rtnl) {
+            ov.sessions.purge_vnic(rtnl, dev.ifindex());
         }
     }
 
@@ -199,11 +206,11 @@ fn cip_reply(dev: &Device<Vnic>, skb: &mut SkBuff, rcu: &RcuRead) -> Result<([u8
     if skb.protocol() != ETH_P_IP || !skb.pull(ETH_HLEN) {
         return Err(TxDrop::NotTcp);
     }
-    let relay = Device::<Relay>::find_rcu(rcu, dev.net(), dev.private().relay.load(Relaxed)).ok_or(TxDrop::NoSession)?;
+    let ov = dev.private().overlay.get(rcu).ok_or(TxDrop::NoSession)?;
     let mut m = skb.as_mut();
     let seg = segment_of(&mut m, ETH_P_IP).ok_or(TxDrop::NotTcp)?;
     let Addr::V4(cip) = seg.dst else { return Err(TxDrop::NotTcp) };
-    let reply = relay.private().cip_reply(rcu, dev.ifindex(), cip).ok_or(TxDrop::NoSession)?;
+    let reply = ov.cip_reply(rcu, dev.ifindex(), cip).ok_or(TxDrop::NoSession)?;
     let mut edit = m.tcp_edit(seg.tcp_offset).ok_or(TxDrop::Unwritable)?;
     edit.set_ipv4_dst(reply.client);
     edit.set_ipv4_src(reply.source);
@@ -212,4 +219,73 @@ fn cip_reply(dev: &Device<Vnic>, skb: &mut SkBuff, rcu: &RcuRead) -> Result<([u8
         edit.set_urg_ptr(reply.id);
     }
     Ok((reply.client, reply.source))
+}
+
+/// Ties `dev` to `overlay` (its first session's relay); `EBUSY` if it
+/// serves another relay already.
+pub(crate) fn bind(dev: &Device<Vnic>, rtnl: &Rtnl, overlay: &Arc<Overlay>) -> Result {
+    let slot = &dev.private().overlay;
+    if slot.holds(rtnl, overlay) {
+        return Ok(());
+    }
+    if slot.get_locked(rtnl).is_some() {
+        return Err(EBUSY);
+    }
+    slot.replace(rtnl, Some(overlay.clone()));
+    Ok(())
+}
+
+/// Lets go of `overlay`, if `dev` holds it (its relay is going).
+pub(crate) fn unbind(dev: &Device<Vnic>, rtnl: &Rtnl, overlay: &Arc<Overlay>) {
+    let slot = &dev.private().overlay;
+    if slot.holds(rtnl, overlay) {
+        slot.replace(rtnl, None);
+    }
+}
+
+/// The reply path in the default mode, run by the relay's hook after
+/// routing: a vNIC's segment to a client with a session leaves with the
+/// pNIC's address as source and the session's ID. One to a client without a
+/// session (the session was deleted under a live connection) does not leave
+/// by the pNIC at all: it would carry the pseudo address onto the wire.
+/// Local traffic to a pseudo address (by loopback) is not the overlay's
+/// business.
+pub(crate) fn rewrite_reply(ov: &Overlay, net: Net, at: HookPoint, out: i32, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
+    let proto = if at == HookPoint::Ipv6PostRouting { ETH_P_IPV6 } else { ETH_P_IP };
+    let Some(seg) = segment_of(&mut skb, proto) else { return Verdict::Accept };
+    let vnic = match seg.src {
+        Addr::V4(a) => Device::<Vnic>::by_ipv4_rcu(rcu, net, a),
+        Addr::V6(a) => Device::<Vnic>::by_ipv6_rcu(rcu, net, a),
+    };
+    let Some(vnic) = vnic else { return Verdict::Accept };
+    let Some(id) = ov.sessions.reply_id(rcu, seg.dst, vnic.ifindex()) else {
+        if out == ov.lower.ifindex() {
+            ov.counters.no_session.fetch_add(1, Relaxed);
+            return Verdict::Drop;
+        }
+        return Verdict::Accept;
+    };
+    // Real urgent data owns the field; the supervisor lets it through.
+    if seg.urg {
+        return Verdict::Accept;
+    }
+    let source = match seg.dst {
+        Addr::V4(_) => ov.lower.ipv4_address().map(Addr::V4),
+        Addr::V6(client) => ov.lower.ipv6_address_towards(client).map(Addr::V6),
+    };
+    let Some(source) = source else { return Verdict::Accept };
+    let len = skb.len();
+    let Some(mut edit) = skb.tcp_edit(seg.tcp_offset) else {
+        // Out of memory unsharing the headers: sent as is, the client would
+        // take it for another host's segment. TCP retransmits.
+        return Verdict::Drop;
+    };
+    match source {
+        Addr::V4(a) => edit.set_ipv4_src(a),
+        Addr::V6(a) => edit.set_ipv6_src(a),
+    }
+    edit.set_urg_ptr(id);
+    ov.counters.replies.fetch_add(1, Relaxed);
+    vnic.count_tx(len);
+    Verdict::Accept
 }

@@ -5,7 +5,8 @@
 //!
 //! Crate layout: `net` (the safe layer over the kernel's C APIs, with the
 //! generated bindings private to it: the only place with `unsafe`), `vnic`
-//! (the vNIC driver), `relay` (the relay-vNIC on a physical NIC),
+//! (the vNIC driver: the SP's transmit direction), `relay` (the relay-vNIC
+//! on a physical NIC: the receive direction), `overlay` (what the two share),
 //! `supervisor` (the client side), `control` (the genl family), and the pure
 //! packet logic unit-tested on the host: `ingress` (the relay's receive
 //! verdict) and `wire`.
@@ -16,6 +17,7 @@ mod control;
 mod embed;
 mod ingress;
 mod net;
+mod overlay;
 mod relay;
 mod segment;
 mod session;

@@ -5,7 +5,6 @@
 //! checksums right in every `ip_summed` state (none, unnecessary, complete,
 //! partial) and never change the packet's size.
 
-use super::skb::SkBuff;
 use super::bindings;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -64,15 +63,6 @@ impl<'a> SkbMut<'a> {
             return None;
         }
         Some(TcpEdit { skb: self.0, tcp_offset, end, _borrow: PhantomData })
-    }
-}
-
-impl SkBuff {
-    /// Borrows the buffer for reading and header edits.
-    pub(crate) fn as_mut(&mut self) -> SkbMut<'_> {
-        // SAFETY: we own the buffer exclusively (type invariant of SkBuff)
-        // and lend it for the borrow's lifetime.
-        unsafe { SkbMut::from_raw(self.raw()) }
     }
 }
 

@@ -4,10 +4,10 @@
 //! and answers requests in safe Rust; [`GenlRegistration`] builds the C
 //! tables. Every operation runs with RTNL held (the control path's lock).
 
-use super::device::Net;
-use super::link::{Attr, AttrKind, ExtAck, LinkInfoMsg};
-use super::rcu_map::Rtnl;
+use super::attrs::{build_policy, Attr, AttrKind, ExtAck, LinkInfoMsg};
 use super::bindings;
+use super::netdev::Net;
+use super::sync::Rtnl;
 use core::ffi::{c_char, c_int};
 use core::marker::PhantomData;
 use core::pin::Pin;
@@ -313,7 +313,7 @@ pub(crate) struct GenlRegistration<F: Family> {
 impl<F: Family> GenlRegistration<F> {
     /// Registers family `F` for `module`.
     pub(crate) fn register(module: &'static ThisModule) -> Result<Self> {
-        let policy = super::link::build_policy(F::MAX_ATTR, F::POLICY)?;
+        let policy = build_policy(F::MAX_ATTR, F::POLICY)?;
         let mut ops = KVec::with_capacity(F::OPS.len(), GFP_KERNEL)?;
         for spec in F::OPS {
             let mut op = bindings::genl_ops { cmd: spec.cmd, ..Default::default() };

@@ -4,11 +4,11 @@
 //! [`NfDriver::nf_hook`] at chosen [`HookPoint`]s of the device's network
 //! namespace and unregisters it when the device goes (`uninit`).
 
+use super::bindings;
 use super::device::Device;
 use super::driver::Driver;
 use super::edit::SkbMut;
-use super::rcu_map::{RcuRead, Rtnl};
-use super::bindings;
+use super::sync::{RcuRead, Rtnl};
 use core::cell::UnsafeCell;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;

@@ -3,19 +3,19 @@
 //! The private area of a net_device (`netdev_priv()`), holding a driver's
 //! per-device state from `newlink` until the core's `priv_destructor`.
 
-use super::driver::Driver;
+use super::kind::LinkKind;
 use super::bindings;
 use core::mem::MaybeUninit;
 
 /// Layout of the private area. The core zeroes it on allocation, so `ready`
 /// starts false; it is true exactly while `value` holds a live `T::Private`.
 #[repr(C)]
-pub(super) struct PrivSlot<T: Driver> {
+pub(super) struct PrivSlot<T: LinkKind> {
     ready: bool,
     value: MaybeUninit<T::Private>,
 }
 
-impl<T: Driver> PrivSlot<T> {
+impl<T: LinkKind> PrivSlot<T> {
     /// Size to ask the core for (`rtnl_link_ops.priv_size`).
     pub(super) const SIZE: usize = core::mem::size_of::<Self>();
 
@@ -67,7 +67,7 @@ impl<T: Driver> PrivSlot<T> {
     ///
     /// # Safety
     ///
-    /// `dev` is registered by [`super::Registration`] (so the slot is ready:
+    /// `dev` is registered by `Registration<T>` (so the slot is ready:
     /// `newlink` initialises it before `register_netdevice`) and stays so for `'a`.
     pub(super) unsafe fn get<'a>(dev: *mut bindings::net_device) -> &'a T::Private {
         // SAFETY: the area is a ready `Self` (caller); shared access only,

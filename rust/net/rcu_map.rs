@@ -5,47 +5,10 @@
 //! serialised by RTNL. Removed entries are freed after a grace period.
 
 use super::bindings;
-use core::marker::PhantomData;
+use super::sync::{RcuRead, Rtnl};
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::{Acquire, Relaxed, Release}};
 use kernel::prelude::*;
-
-/// Proof that RTNL is held: only the layer makes one, in callbacks that run
-/// under RTNL or after taking it.
-pub(crate) struct Rtnl(PhantomData<*mut ()>);
-
-impl Rtnl {
-    /// # Safety
-    ///
-    /// RTNL is held for the lifetime of the token.
-    pub(super) unsafe fn assume() -> Self {
-        Self(PhantomData)
-    }
-
-    /// Runs `f` with RTNL taken. Sleeps: process context only.
-    pub(crate) fn with<R>(f: impl FnOnce(&Rtnl) -> R) -> R {
-        // SAFETY: plain mutex lock, released below.
-        unsafe { bindings::rtnl_lock() };
-        // SAFETY: RTNL is held until `rtnl_unlock`.
-        let r = f(&unsafe { Self::assume() });
-        // SAFETY: taken above.
-        unsafe { bindings::rtnl_unlock() };
-        r
-    }
-}
-
-/// Proof of an RCU read-side critical section.
-pub(crate) struct RcuRead(PhantomData<*mut ()>);
-
-impl RcuRead {
-    /// # Safety
-    ///
-    /// The caller is inside an RCU read-side critical section for the
-    /// lifetime of the token.
-    pub(super) unsafe fn assume() -> Self {
-        Self(PhantomData)
-    }
-}
 
 /// A key of an [`RcuMap`].
 pub(crate) trait MapKey: Copy + Eq + Send + Sync + 'static {

@@ -4,55 +4,53 @@
 //! a driver's device takes every frame of the lower device before the host
 //! stack, and dies with it.
 
-use super::device::Device;
-use super::driver::Driver;
-use super::lower::LowerDev;
-use super::rcu_map::RcuRead;
-use super::skb::SkBuff;
 use super::bindings;
+use super::device::Device;
+use super::driver::{Driver, RxResult};
+use super::lower::LowerDev;
+use super::skb::SkBuff;
+use super::sync::{RcuRead, Rtnl};
 use core::ffi::{c_int, c_ulong, c_void};
 use kernel::error::to_result;
 use kernel::prelude::*;
 
-/// What a driver did with a received frame.
-pub(crate) enum RxResult {
-    /// Not ours: the host stack gets it as if vnic were not there.
-    Pass(SkBuff),
-    /// Taken (delivered elsewhere or dropped).
-    Consumed,
-    /// Received again as if it had arrived on the device the driver set
-    /// with [`SkBuff::set_dev`] (`RX_HANDLER_ANOTHER`).
-    Another(SkBuff),
+/// Starts receiving every frame of `lower` through `dev`'s [`Driver::rx`]
+/// (a driver without `rx` does not build). `EBUSY` if `lower` already has a
+/// receive handler (bridge, bond, ...). Undone by [`detach_rx`], which the
+/// driver calls from `uninit`.
+pub(crate) fn attach_rx<T: Driver>(dev: &Device<T>, _rtnl: &Rtnl, lower: &LowerDev) -> Result {
+    kernel::build_assert!(T::HAS_RX, "vnic: attach_rx needs Driver::rx");
+    // SAFETY: RTNL is held (token). The handler data is `dev`, which
+    // detaches in its `uninit`, before it is freed.
+    to_result(unsafe {
+        bindings::netdev_rx_handler_register(lower.as_raw(), Some(rx_handler::<T>), dev.as_raw().cast::<c_void>())
+    })
 }
 
-impl<T: Driver> Device<T> {
-    /// Starts receiving every frame of `lower` through [`Driver::rx`].
-    /// `EBUSY` if `lower` already has a receive handler (bridge, bond, ...).
-    pub(crate) fn attach_rx(&self, lower: &LowerDev) -> Result {
-        // SAFETY: called from rtnl callbacks (RTNL held). The handler data is
-        // this device, which detaches in `uninit` before it is freed.
-        to_result(unsafe {
-            bindings::netdev_rx_handler_register(
-                lower.as_raw(),
-                Some(rx_handler::<T>),
-                self.as_raw().cast::<c_void>(),
-            )
-        })
-    }
-
-    /// Stops receiving from `lower`, if this device is its receive handler.
-    /// Waits for frames in flight (`synchronize_net`).
-    pub(crate) fn detach_rx(&self, lower: &LowerDev) {
-        // SAFETY: RTNL is held (rtnl callbacks and notifiers), as the
-        // rtnl_dereference in both helpers and the unregister require.
-        unsafe {
-            let ours = bindings::vnic_rx_handler(lower.as_raw()) == rx_handler::<T> as *mut c_void
-                && bindings::vnic_rx_handler_data_rtnl(lower.as_raw()) == self.as_raw().cast::<c_void>();
-            if ours {
-                bindings::netdev_rx_handler_unregister(lower.as_raw());
-            }
+/// Stops receiving from `lower`, if `dev` is its receive handler. Waits for
+/// frames in flight (`synchronize_net`).
+pub(crate) fn detach_rx<T: Driver>(dev: &Device<T>, _rtnl: &Rtnl, lower: &LowerDev) {
+    // SAFETY: RTNL is held (token), as the rtnl_dereference in both helpers
+    // and the unregister require.
+    unsafe {
+        let ours = bindings::vnic_rx_handler(lower.as_raw()) == rx_handler::<T> as *mut c_void
+            && bindings::vnic_rx_handler_data_rtnl(lower.as_raw()) == dev.as_raw().cast::<c_void>();
+        if ours {
+            bindings::netdev_rx_handler_unregister(lower.as_raw());
         }
     }
+}
+
+/// The receive handler of a driver, if it has one.
+struct Handler<T>(core::marker::PhantomData<T>);
+
+/// The C type of a receive handler.
+type RxHandlerFn = unsafe extern "C" fn(*mut *mut bindings::sk_buff) -> bindings::rx_handler_result_t;
+
+impl<T: Driver> Handler<T> {
+    /// `rx_handler::<T>` for a driver with [`Driver::rx`]; a const, so that
+    /// only drivers with `rx` build one.
+    const RX: Option<RxHandlerFn> = if T::HAS_RX { Some(rx_handler::<T>) } else { None };
 }
 
 /// The `rx_handler` of driver `T` on a lower device.
@@ -69,8 +67,7 @@ unsafe extern "C" fn rx_handler<T: Driver>(pskb: *mut *mut bindings::sk_buff) ->
     // device's handler data is the device that attached it (`attach_rx`),
     // which detaches (and waits for readers) before it is freed.
     let dev = unsafe { Device::<T>::from_raw(bindings::vnic_rx_handler_data(bindings::vnic_skb_dev(raw)).cast()) };
-    // SAFETY: the device is live (above).
-    if !unsafe { bindings::vnic_netif_running(dev.as_raw()) } {
+    if !dev.is_running() {
         return bindings::rx_handler_result_RX_HANDLER_PASS;
     }
     // SAFETY: `raw` is a buffer we own now (unshared, non-null).
@@ -107,12 +104,17 @@ pub(super) unsafe extern "C" fn netdev_event<T: Driver>(
     if event != c_ulong::from(bindings::netdev_cmd_NETDEV_UNREGISTER) {
         return bindings::NOTIFY_DONE as c_int;
     }
+    // A kind without `rx` attaches to nothing (and naming its handler would
+    // build one).
+    let Some(handler) = Handler::<T>::RX else {
+        return bindings::NOTIFY_DONE as c_int;
+    };
     // SAFETY: netdevice notifiers get a `netdev_notifier_info` and run with
     // RTNL held, as the rtnl_dereference in the helpers requires; the
     // handler data of our handler is the (live) device that attached it.
     unsafe {
         let lower = bindings::vnic_notifier_info_to_dev(ptr);
-        if bindings::vnic_rx_handler(lower) != rx_handler::<T> as *mut c_void {
+        if bindings::vnic_rx_handler(lower) != handler as *mut c_void {
             return bindings::NOTIFY_DONE as c_int;
         }
         let upper = bindings::vnic_rx_handler_data_rtnl(lower).cast::<bindings::net_device>();

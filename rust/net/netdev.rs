@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`NetDev`]: any net_device, whatever its driver, as a borrowed view (its
+//! addresses, state and counters), and [`Net`]: a network namespace and the
+//! lookups of devices by address in it.
+//!
+//! The bottom of the device stack: kind-specific views ([`super::Device`],
+//! [`super::LowerDev`]) dereference to it.
+
+use super::bindings;
+use super::sync::RcuRead;
+use core::ptr::NonNull;
+use kernel::str::CStr;
+use kernel::types::Opaque;
+
+/// A net_device, borrowed: valid for as long as the reference (a callback's
+/// device, a held reference, or a device found in an RCU section).
+#[repr(transparent)]
+pub(crate) struct NetDev(Opaque<bindings::net_device>);
+
+impl NetDev {
+    /// # Safety
+    ///
+    /// `ptr` is a net_device that stays valid (registered or referenced, or
+    /// found in an RCU section that lasts) for `'a`.
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
+        // SAFETY: `Self` is a transparent wrapper of `net_device`; validity
+        // for `'a` is the caller's promise.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// The raw pointer, for the layer's calls into C.
+    pub(super) fn as_raw(&self) -> *mut bindings::net_device {
+        self.0.get()
+    }
+
+    /// The rtnl link kind of the device (`ip link add ... type KIND`), if it
+    /// has one.
+    pub(super) fn kind(&self) -> Option<&CStr> {
+        // SAFETY: the device is valid (type invariant); its `rtnl_link_ops`,
+        // if any, and their `kind` are static data of a registered link kind
+        // (unregistering a kind deletes its devices first).
+        unsafe {
+            let ops = (*self.as_raw()).rtnl_link_ops.as_ref()?;
+            Some(CStr::from_char_ptr(ops.kind.cast()))
+        }
+    }
+
+    /// The network namespace the device lives in.
+    pub(crate) fn net(&self) -> Net {
+        // SAFETY: a live device always has a namespace, which outlives it.
+        Net(unsafe { bindings::vnic_dev_net(self.as_raw()) })
+    }
+
+    /// The device's interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: a live device; plain data, changed only under RTNL when the
+        // device moves netns (an i32 cannot be read torn).
+        unsafe { (*self.as_raw()).ifindex }
+    }
+
+    /// Whether the device is up.
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: a live device; reads its state bits.
+        unsafe { bindings::vnic_netif_running(self.as_raw()) }
+    }
+
+    /// Whether the device is an Ethernet device (ARPHRD_ETHER, 6-byte addresses).
+    pub(crate) fn is_ethernet(&self) -> bool {
+        // SAFETY: a live device; `type_` and `addr_len` are set at setup and
+        // not changed afterwards.
+        unsafe {
+            let dev = self.as_raw();
+            u32::from((*dev).type_) == bindings::ARPHRD_ETHER && u32::from((*dev).addr_len) == bindings::ETH_ALEN
+        }
+    }
+
+    /// Whether the device is of rtnl link kind `kind`.
+    pub(crate) fn is_kind(&self, kind: &CStr) -> bool {
+        self.kind().is_some_and(|k| k.as_bytes() == kind.as_bytes())
+    }
+
+    /// The device's primary IPv4 address (global scope), if it has one of
+    /// its own.
+    pub(crate) fn ipv4_address(&self) -> Option<[u8; 4]> {
+        let dev = self.as_raw();
+        // SAFETY: a live device; `inet_select_addr` takes the RCU read lock
+        // itself.
+        let a = unsafe { bindings::inet_select_addr(dev, 0, bindings::rt_scope_t_RT_SCOPE_UNIVERSE as i32) };
+        if a == 0 {
+            return None;
+        }
+        // `inet_select_addr` falls back to other devices' addresses when the
+        // device has none: only the device's own counts.
+        // SAFETY: as above; `__ip_dev_find` without a reference takes the RCU
+        // read lock itself and only the pointer is compared.
+        let owner = unsafe { bindings::__ip_dev_find(bindings::vnic_dev_net(dev), a, false) };
+        (owner == dev).then(|| a.to_ne_bytes())
+    }
+
+    /// The device's IPv6 address the stack would use as source towards
+    /// `dst` (a global one for a global `dst`), if it is one of the device's
+    /// own (not borrowed from another device).
+    pub(crate) fn ipv6_address_towards(&self, dst: [u8; 16]) -> Option<[u8; 16]> {
+        let dev = self.as_raw();
+        let d = in6(dst);
+        let mut out = in6([0; 16]);
+        // SAFETY: a live device; both functions take what locks they need;
+        // the addresses live across the calls.
+        unsafe {
+            let net = bindings::vnic_dev_net(dev);
+            if bindings::ipv6_dev_get_saddr(net, dev, &d, 0, &mut out) != 0
+                || bindings::ipv6_chk_addr(net, &out, dev, 0) == 0
+            {
+                return None;
+            }
+            Some(out.in6_u.u6_addr8)
+        }
+    }
+
+    /// Whether `addr` is one of the device's IPv6 addresses.
+    pub(crate) fn has_ipv6_address(&self, addr: [u8; 16]) -> bool {
+        let a = in6(addr);
+        let dev = self.as_raw();
+        // SAFETY: as in `ipv6_address_towards`.
+        unsafe { bindings::ipv6_chk_addr(bindings::vnic_dev_net(dev), &a, dev, 0) != 0 }
+    }
+
+    /// The device's traffic counters (the sum over CPUs).
+    pub(crate) fn stats(&self) -> Stats {
+        // SAFETY: plain C data; all-zero is a valid starting value.
+        let mut s: bindings::rtnl_link_stats64 = unsafe { core::mem::zeroed() };
+        // SAFETY: a live device; `dev_get_stats` fills `s` and may sleep only
+        // in drivers that say so, not in ours.
+        unsafe { bindings::dev_get_stats(self.as_raw(), &mut s) };
+        Stats {
+            rx_packets: s.rx_packets,
+            rx_bytes: s.rx_bytes,
+            rx_dropped: s.rx_dropped,
+            tx_packets: s.tx_packets,
+            tx_bytes: s.tx_bytes,
+            tx_dropped: s.tx_dropped,
+        }
+    }
+}
+
+/// The per-CPU counters of a device of vnic's own (`NETDEV_PCPU_STAT_DSTATS`,
+/// set in the layer's `setup`): only [`super::Device`] hands these out.
+impl NetDev {
+    /// Counts a received packet of `len` bytes.
+    ///
+    /// # Safety
+    ///
+    /// The device uses per-CPU dstats (one of vnic's).
+    pub(super) unsafe fn count_rx(&self, len: u32) {
+        // SAFETY: the caller's promise: the per-CPU dstats are allocated.
+        unsafe { bindings::vnic_dstats_rx_add(self.as_raw(), len) }
+    }
+
+    /// Counts one transmitted frame of `len` bytes.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::count_rx`].
+    pub(super) unsafe fn count_tx(&self, len: u32) {
+        // SAFETY: as in `count_rx`.
+        unsafe { bindings::vnic_dstats_tx_add(self.as_raw(), len) }
+    }
+
+    /// Counts one frame dropped on transmit.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::count_rx`].
+    pub(super) unsafe fn count_tx_dropped(&self) {
+        // SAFETY: as in `count_rx`.
+        unsafe { bindings::vnic_dstats_tx_dropped(self.as_raw()) }
+    }
+
+    /// Counts one frame dropped on receive.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::count_rx`].
+    pub(super) unsafe fn count_rx_dropped(&self) {
+        // SAFETY: as in `count_rx`.
+        unsafe { bindings::vnic_dstats_rx_dropped(self.as_raw()) }
+    }
+}
+
+/// A network namespace that outlives the borrow it was found through (a
+/// device's, a hook's or a request's).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Net(pub(super) *mut bindings::net);
+
+impl Net {
+    /// The device that owns local IPv4 address `addr` (a hash lookup; no
+    /// fallback to other addresses), valid for the RCU section.
+    pub(crate) fn ipv4_owner<'a>(&self, _rcu: &'a RcuRead, addr: [u8; 4]) -> Option<&'a NetDev> {
+        // SAFETY: `self` is live (type invariant) and we are in an RCU
+        // read-side section (token): `__ip_dev_find` without a reference is
+        // meant for RCU readers.
+        let dev = unsafe { bindings::__ip_dev_find(self.0, u32::from_ne_bytes(addr), false) };
+        // SAFETY: found under the RCU section `'a` borrows: the device stays
+        // valid (if unregistering) until that section ends.
+        NonNull::new(dev).map(|d| unsafe { NetDev::from_raw(d.as_ptr()) })
+    }
+
+    /// The device that owns local IPv6 address `addr` (tentative ones
+    /// excluded; a hash lookup), valid for the RCU section.
+    pub(crate) fn ipv6_owner<'a>(&self, _rcu: &'a RcuRead, addr: [u8; 16]) -> Option<&'a NetDev> {
+        let a = in6(addr);
+        // SAFETY: as in `ipv4_owner`; `ipv6_dev_find` is meant for RCU
+        // readers and returns no reference; `a` lives across the call.
+        let dev = unsafe { bindings::ipv6_dev_find(self.0, &a, core::ptr::null_mut()) };
+        // SAFETY: as in `ipv4_owner`.
+        NonNull::new(dev).map(|d| unsafe { NetDev::from_raw(d.as_ptr()) })
+    }
+}
+
+/// An `in6_addr` from its bytes.
+fn in6(bytes: [u8; 16]) -> bindings::in6_addr {
+    // SAFETY: `in6_addr` is plain C data (a union of byte/word arrays).
+    let mut a: bindings::in6_addr = unsafe { core::mem::zeroed() };
+    a.in6_u.u6_addr8 = bytes;
+    a
+}
+
+/// Traffic counters of a device.
+pub(crate) struct Stats {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Packets dropped on receive.
+    pub(crate) rx_dropped: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Packets dropped on transmit.
+    pub(crate) tx_dropped: u64,
+}
