@@ -57,3 +57,8 @@ void vnic_csum_replace2(__sum16 *sum, __be16 from, __be16 to) { csum_replace2(su
 void vnic_l4_pseudo_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to) { inet_proto_csum_replace2(sum, skb, from, to, true); }
 struct net_device *vnic_first_net_device(struct net *net) { return first_net_device(net); }
 struct net_device *vnic_next_net_device(struct net_device *dev) { return next_net_device(dev); }
+u64 __percpu *vnic_alloc_percpu_u64s(unsigned int n) { return __alloc_percpu_gfp(n * sizeof(u64), sizeof(u64), GFP_KERNEL); }
+void vnic_free_percpu(u64 __percpu *p) { free_percpu(p); }
+void vnic_this_cpu_add_u64(u64 __percpu *p, unsigned int i, u64 v) { this_cpu_add(p[i], v); }
+int vnic_next_possible_cpu(int cpu) { unsigned int n = cpumask_next(cpu, cpu_possible_mask); return n < nr_cpu_ids ? (int)n : -1; }
+u64 vnic_per_cpu_u64(u64 __percpu *p, int cpu, unsigned int i) { return READ_ONCE(per_cpu_ptr(p, cpu)[i]); }

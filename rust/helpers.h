@@ -8,6 +8,7 @@
 #define VNIC_HELPERS_H
 
 #include <linux/etherdevice.h>
+#include <linux/percpu.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/rtnetlink.h>
@@ -72,5 +73,10 @@ void vnic_csum_replace2(__sum16 *sum, __be16 from, __be16 to);
 void vnic_l4_pseudo_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to);
 struct net_device *vnic_first_net_device(struct net *net);
 struct net_device *vnic_next_net_device(struct net_device *dev);
+u64 __percpu *vnic_alloc_percpu_u64s(unsigned int n);
+void vnic_free_percpu(u64 __percpu *p);
+void vnic_this_cpu_add_u64(u64 __percpu *p, unsigned int i, u64 v);
+int vnic_next_possible_cpu(int cpu);
+u64 vnic_per_cpu_u64(u64 __percpu *p, int cpu, unsigned int i);
 
 #endif /* VNIC_HELPERS_H */

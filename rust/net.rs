@@ -8,6 +8,7 @@
 //! (each imports only files above it in this list):
 //! - `bindings` (private), `uapi`: the C declarations;
 //! - `sync`: the RTNL and RCU proofs; `rcu_map`, `rcu_arc`: RCU-read state;
+//!   `percpu`: per-CPU counters;
 //! - `netdev`: any net_device and its namespace; `setup`: one being made;
 //! - `edit`: header edits of a borrowed buffer; `skb`: an owned buffer;
 //! - `lower`: a held lower device; `attrs`: netlink views;
@@ -30,6 +31,7 @@ mod link;
 mod lower;
 mod netdev;
 mod nf;
+mod percpu;
 mod private;
 mod rcu_arc;
 mod rcu_map;
@@ -49,6 +51,7 @@ pub(crate) use link::Registration;
 pub(crate) use lower::LowerDev;
 pub(crate) use netdev::Net;
 pub(crate) use nf::{HookPoint, NfDriver, NfHooks, Verdict};
+pub(crate) use percpu::{Counter, PerCpuCounters};
 pub(crate) use rcu_arc::RcuArc;
 pub(crate) use rcu_map::{MapKey, RcuMap};
 pub(crate) use rx::{attach_rx, detach_rx};

@@ -13,50 +13,66 @@ use crate::net::uapi::{
     IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_REPLIES,
     IFLA_VNIC_RELAY_TAGGED,
 };
-use crate::net::{LowerDev, RcuRead};
+use crate::net::{Counter, LowerDev, PerCpuCounters, RcuRead};
 use crate::session::SessionTable;
 use crate::wire::Addr;
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-/// Per-reason counters of a relay's overlay.
-#[derive(Default)]
-pub(crate) struct OverlayCounters {
-    pub(crate) tagged: AtomicU64,
-    pub(crate) granted: AtomicU64,
-    pub(crate) delivered: AtomicU64,
-    pub(crate) unknown_id: AtomicU64,
-    pub(crate) not_granted: AtomicU64,
-    pub(crate) urg_set: AtomicU64,
-    pub(crate) malformed: AtomicU64,
-    pub(crate) undeliverable: AtomicU64,
-    pub(crate) to_pseudo: AtomicU64,
-    pub(crate) no_session: AtomicU64,
-    pub(crate) replies: AtomicU64,
+/// The counters of a relay's overlay, in the order of the relay's
+/// `ETHTOOL_STATS` after "sessions".
+#[derive(Clone, Copy)]
+pub(crate) enum Stat {
+    /// Segments that carried an ID (granted or not).
+    Tagged,
+    /// Segments whose (client, ID) has a session.
+    Granted,
+    /// Segments and ICMP errors handed to a vNIC.
+    Delivered,
+    /// Replies rewritten on their way out.
+    Replies,
+    /// Dropped: the ID is nobody's.
+    UnknownId,
+    /// Dropped: the ID is not this client's.
+    NotGranted,
+    /// Dropped: an ID with URG set.
+    UrgSet,
+    /// Dropped: unreadable.
+    Malformed,
+    /// Dropped: the session's vNIC could not take it.
+    Undeliverable,
+    /// Dropped: aimed at a pseudo address from outside.
+    ToPseudo,
+    /// Dropped: a vNIC's reply to a client without a session.
+    NoSession,
 }
 
-/// How many counters [`OverlayCounters::reported`] lists.
+/// How many counters [`Stat`] has.
 pub(crate) const REPORTED: usize = 11;
 
-impl OverlayCounters {
-    /// Every counter with its rtnetlink attribute, in the order of the
-    /// relay's `ETHTOOL_STATS` after "sessions": the one list both reports use.
-    pub(crate) fn reported(&self) -> [(u32, &AtomicU64); REPORTED] {
-        [
-            (IFLA_VNIC_RELAY_TAGGED, &self.tagged),
-            (IFLA_VNIC_RELAY_GRANTED, &self.granted),
-            (IFLA_VNIC_RELAY_DELIVERED, &self.delivered),
-            (IFLA_VNIC_RELAY_REPLIES, &self.replies),
-            (IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, &self.unknown_id),
-            (IFLA_VNIC_RELAY_DROP_NOT_GRANTED, &self.not_granted),
-            (IFLA_VNIC_RELAY_DROP_URG_SET, &self.urg_set),
-            (IFLA_VNIC_RELAY_DROP_MALFORMED, &self.malformed),
-            (IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, &self.undeliverable),
-            (IFLA_VNIC_RELAY_DROP_TO_PSEUDO, &self.to_pseudo),
-            (IFLA_VNIC_RELAY_DROP_NO_SESSION, &self.no_session),
-        ]
+impl Counter for Stat {
+    const COUNT: usize = REPORTED;
+    fn index(self) -> usize {
+        self as usize
     }
+}
+
+impl Stat {
+    /// Every counter with its rtnetlink attribute, in order: the one list
+    /// both reports (ethtool and rtnetlink) use.
+    pub(crate) const REPORTED: [(u32, Stat); REPORTED] = [
+        (IFLA_VNIC_RELAY_TAGGED, Stat::Tagged),
+        (IFLA_VNIC_RELAY_GRANTED, Stat::Granted),
+        (IFLA_VNIC_RELAY_DELIVERED, Stat::Delivered),
+        (IFLA_VNIC_RELAY_REPLIES, Stat::Replies),
+        (IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, Stat::UnknownId),
+        (IFLA_VNIC_RELAY_DROP_NOT_GRANTED, Stat::NotGranted),
+        (IFLA_VNIC_RELAY_DROP_URG_SET, Stat::UrgSet),
+        (IFLA_VNIC_RELAY_DROP_MALFORMED, Stat::Malformed),
+        (IFLA_VNIC_RELAY_DROP_UNDELIVERABLE, Stat::Undeliverable),
+        (IFLA_VNIC_RELAY_DROP_TO_PSEUDO, Stat::ToPseudo),
+        (IFLA_VNIC_RELAY_DROP_NO_SESSION, Stat::NoSession),
+    ];
 }
 
 /// One relay's overlay.
@@ -66,7 +82,7 @@ pub(crate) struct Overlay {
     /// Who may use which ID, and where it goes.
     pub(crate) sessions: SessionTable,
     /// What became of the traffic.
-    pub(crate) counters: OverlayCounters,
+    pub(crate) counters: PerCpuCounters<Stat>,
 }
 
 /// Where a CIP-mode vNIC sends a reply (see [`Overlay::cip_reply`]).
@@ -82,7 +98,7 @@ pub(crate) struct CipReply {
 impl Overlay {
     /// A new overlay on `lower` with no sessions.
     pub(crate) fn new(lower: LowerDev) -> Result<Arc<Self>> {
-        let overlay = Overlay { lower, sessions: SessionTable::new()?, counters: OverlayCounters::default() };
+        let overlay = Overlay { lower, sessions: SessionTable::new()?, counters: PerCpuCounters::new()? };
         Ok(Arc::new(overlay, GFP_KERNEL)?)
     }
 
@@ -93,7 +109,7 @@ impl Overlay {
         let owner = self.sessions.cip_owner(rcu, vnic, cip)?;
         let Addr::V4(client) = owner.client else { return None };
         let source = self.lower.ipv4_address()?;
-        self.counters.replies.fetch_add(1, Relaxed);
+        self.counters.inc(Stat::Replies);
         Some(CipReply { client, id: owner.id, source })
     }
 }

@@ -23,13 +23,12 @@ use crate::net::uapi::{IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_SESSIONS, __IFLA_VNI
 use crate::net::{attach_rx, detach_rx, nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
 use crate::net::{HookPoint, LinkKind, Net, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut};
 use crate::net::{Sum, Verdict};
-use crate::overlay::{Overlay, REPORTED};
+use crate::overlay::{Overlay, Stat, REPORTED};
 use crate::segment::parse_pulled;
 use crate::session::{Session, SessionKey};
 use crate::supervisor::Supervisor;
 use crate::vnic::{self, Vnic};
 use crate::wire::{Addr, Tagged, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6};
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -139,24 +138,24 @@ impl Driver for Relay {
         let reason = match rx_verdict(frame.as_ref(), dest, !skb.for_other_host(), lookup) {
             RxVerdict::Pass => return RxResult::Pass(skb),
             RxVerdict::Deliver { session, tagged } => {
-                c.tagged.fetch_add(1, Relaxed);
-                c.granted.fetch_add(1, Relaxed);
+                c.inc(Stat::Tagged);
+                c.inc(Stat::Granted);
                 return deliver(dev, skb, &tagged, session, rcu);
             }
             RxVerdict::DeliverError { session, quote } => {
-                let Some(Frame::Ip { src, .. }) = frame else { return drop_counted(dev, skb, &c.malformed) };
+                let Some(Frame::Ip { src, .. }) = frame else { return drop_counted(dev, skb, Stat::Malformed) };
                 return deliver_error(dev, skb, src, &quote, session, rcu);
             }
             RxVerdict::Drop(reason) => reason,
         };
         let counter = match reason {
             DropReason::UnknownId | DropReason::NotGranted => {
-                c.tagged.fetch_add(1, Relaxed);
-                if reason == DropReason::UnknownId { &c.unknown_id } else { &c.not_granted }
+                c.inc(Stat::Tagged);
+                if reason == DropReason::UnknownId { Stat::UnknownId } else { Stat::NotGranted }
             }
-            DropReason::UrgSet => &c.urg_set,
-            DropReason::Malformed => &c.malformed,
-            DropReason::ToPseudo => &c.to_pseudo,
+            DropReason::UrgSet => Stat::UrgSet,
+            DropReason::Malformed => Stat::Malformed,
+            DropReason::ToPseudo => Stat::ToPseudo,
         };
         drop_counted(dev, skb, counter)
     }
@@ -189,15 +188,15 @@ impl Driver for Relay {
         if let Some(o) = out.next() {
             *o = ov.sessions.len() as u64;
         }
-        for (o, (_, c)) in out.zip(ov.counters.reported()) {
-            *o = c.load(Relaxed);
+        for (o, (_, c)) in out.zip(Stat::REPORTED) {
+            *o = ov.counters.get(c);
         }
     }
 
     fn fill_info(dev: &Device<Self>, msg: &mut LinkInfoMsg) -> Result {
         let ov = &dev.private().overlay;
-        for (ty, c) in ov.counters.reported() {
-            msg.put_u64(ty, c.load(Relaxed), IFLA_VNIC_RELAY_PAD)?;
+        for (ty, c) in Stat::REPORTED {
+            msg.put_u64(ty, ov.counters.get(c), IFLA_VNIC_RELAY_PAD)?;
         }
         msg.put_u32(IFLA_VNIC_RELAY_SESSIONS, ov.sessions.len() as u32)
     }
@@ -214,9 +213,8 @@ impl NfDriver for Relay {
 /// Delivers a granted segment on its session's vNIC.
 fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &RcuRead) -> RxResult {
     let state = &*dev.private().overlay;
-    let c = &state.counters;
     let Some(vnic) = Device::<Vnic>::find_rcu(rcu, dev.net(), s.vnic).filter(|v| v.is_running()) else {
-        return drop_counted(dev, skb, &c.undeliverable);
+        return drop_counted(dev, skb, Stat::Undeliverable);
     };
     let delivered = match (t.client, t.server) {
         (Addr::V4(client), Addr::V4(server)) => deliver_v4(state, &mut skb, vnic, t.tcp_offset, client, server, s.cip, rcu),
@@ -224,7 +222,7 @@ fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &R
         _ => false,
     };
     if !delivered {
-        return drop_counted(dev, skb, &c.undeliverable);
+        return drop_counted(dev, skb, Stat::Undeliverable);
     }
     hand_to(state, vnic, skb, rcu)
 }
@@ -291,9 +289,8 @@ fn deliver_v6(
 /// then learns the path MTU, or the error, as it would without vnic.
 fn deliver_error(dev: &Device<Relay>, mut skb: SkBuff, src: Addr, q: &Quote, s: Session, rcu: &RcuRead) -> RxResult {
     let state = &*dev.private().overlay;
-    let c = &state.counters;
     let Some(vnic) = Device::<Vnic>::find_rcu(rcu, dev.net(), s.vnic).filter(|v| v.is_running()) else {
-        return drop_counted(dev, skb, &c.undeliverable);
+        return drop_counted(dev, skb, Stat::Undeliverable);
     };
     let translated = match (src, q.dst) {
         (Addr::V4(router), Addr::V4(_)) => {
@@ -317,7 +314,7 @@ fn deliver_error(dev: &Device<Relay>, mut skb: SkBuff, src: Addr, q: &Quote, s: 
         _ => false,
     };
     if !translated {
-        return drop_counted(dev, skb, &c.undeliverable);
+        return drop_counted(dev, skb, Stat::Undeliverable);
     }
     hand_to(state, vnic, skb, rcu)
 }
@@ -366,13 +363,13 @@ fn translate_v6(skb: &mut SkBuff, q: &Quote, pseudo: [u8; 16]) -> bool {
 fn hand_to(state: &Overlay, vnic: &Device<Vnic>, mut skb: SkBuff, rcu: &RcuRead) -> RxResult {
     skb.set_dev(vnic, rcu);
     vnic.count_rx(skb.len());
-    state.counters.delivered.fetch_add(1, Relaxed);
+    state.counters.inc(Stat::Delivered);
     RxResult::Another(skb)
 }
 
 /// Drops `skb`, counting it under `reason` and as a receive drop.
-fn drop_counted(dev: &Device<Relay>, skb: SkBuff, reason: &AtomicU64) -> RxResult {
-    reason.fetch_add(1, Relaxed);
+fn drop_counted(dev: &Device<Relay>, skb: SkBuff, reason: Stat) -> RxResult {
+    dev.private().overlay.counters.inc(reason);
     dev.count_rx_dropped();
     drop(skb);
     RxResult::Consumed

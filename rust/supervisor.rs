@@ -17,10 +17,9 @@ use crate::net::uapi::{
 };
 use crate::embed::{EmbedTable, Service};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg, Setup, SkBuff};
-use crate::net::{HookPoint, LinkKind, NfDriver, NfHooks, RcuRead, Rtnl, SkbMut, Verdict};
+use crate::net::{Counter, HookPoint, LinkKind, NfDriver, PerCpuCounters, NfHooks, RcuRead, Rtnl, SkbMut, Verdict};
 use crate::segment::segment_of;
 use crate::wire::{supervise, Supervise, ETH_P_IP, ETH_P_IPV6};
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
 /// The supervisor driver.
@@ -33,38 +32,46 @@ enum Mode {
     Bridge,
 }
 
-/// Counters of a supervisor.
-#[derive(Default)]
-struct SsCounters {
-    embedded: AtomicU64,
-    cleared: AtomicU64,
-    no_id: AtomicU64,
-    wrong_id: AtomicU64,
-    urgent: AtomicU64,
+/// Counters of a supervisor, in the order of `ETHTOOL_STATS` after "rules".
+#[derive(Clone, Copy)]
+enum Stat {
+    /// IDs embedded into outgoing segments.
+    Embedded,
+    /// IDs cleared from incoming segments.
+    Cleared,
+    /// Segments with real urgent data, let through.
+    Urgent,
+    /// Dropped: a reply from a service without its ID.
+    NoId,
+    /// Dropped: a reply from a service with another ID.
+    WrongId,
 }
 
-/// How many counters `reported` lists; `ETHTOOL_STATS` has one more
-/// ("rules", first).
+/// How many counters [`Stat`] has; `ETHTOOL_STATS` has one more ("rules",
+/// first).
 const REPORTED: usize = 5;
 
-impl SsCounters {
-    /// Every counter with its rtnetlink attribute, in the order of
-    /// `ETHTOOL_STATS` after "rules": the one list both reports use.
-    fn reported(&self) -> [(u32, &AtomicU64); REPORTED] {
-        [
-            (IFLA_VNIC_SS_EMBEDDED, &self.embedded),
-            (IFLA_VNIC_SS_CLEARED, &self.cleared),
-            (IFLA_VNIC_SS_URGENT, &self.urgent),
-            (IFLA_VNIC_SS_DROP_NO_ID, &self.no_id),
-            (IFLA_VNIC_SS_DROP_WRONG_ID, &self.wrong_id),
-        ]
+impl Counter for Stat {
+    const COUNT: usize = REPORTED;
+    fn index(self) -> usize {
+        self as usize
     }
 }
+
+/// Every counter with its rtnetlink attribute, in order: the one list both
+/// reports use.
+const STATS: [(u32, Stat); REPORTED] = [
+    (IFLA_VNIC_SS_EMBEDDED, Stat::Embedded),
+    (IFLA_VNIC_SS_CLEARED, Stat::Cleared),
+    (IFLA_VNIC_SS_URGENT, Stat::Urgent),
+    (IFLA_VNIC_SS_DROP_NO_ID, Stat::NoId),
+    (IFLA_VNIC_SS_DROP_WRONG_ID, Stat::WrongId),
+];
 
 /// State of one supervisor.
 pub(crate) struct SsState {
     mode: Mode,
-    counters: SsCounters,
+    counters: PerCpuCounters<Stat>,
     /// Which service gets which ID.
     pub(crate) rules: EmbedTable,
     hooks: NfHooks,
@@ -107,7 +114,7 @@ impl Driver for Supervisor {
             Some(VNIC_SS_MODE_BRIDGE) => Mode::Bridge,
             _ => Mode::Host,
         };
-        Ok(SsState { mode, counters: SsCounters::default(), rules: EmbedTable::new()?, hooks: NfHooks::new()? })
+        Ok(SsState { mode, counters: PerCpuCounters::new()?, rules: EmbedTable::new()?, hooks: NfHooks::new()? })
     }
 
     fn registered(dev: &Device<Self>, rtnl: &Rtnl, extack: &mut ExtAck) -> Result {
@@ -149,8 +156,8 @@ impl Driver for Supervisor {
         if let Some(o) = out.next() {
             *o = state.rules.len() as u64;
         }
-        for (o, (_, c)) in out.zip(state.counters.reported()) {
-            *o = c.load(Relaxed);
+        for (o, (_, c)) in out.zip(STATS) {
+            *o = state.counters.get(c);
         }
     }
 
@@ -161,8 +168,8 @@ impl Driver for Supervisor {
             Mode::Bridge => VNIC_SS_MODE_BRIDGE,
         };
         msg.put_u32(IFLA_VNIC_SS_MODE, mode)?;
-        for (ty, c) in state.counters.reported() {
-            msg.put_u64(ty, c.load(Relaxed), IFLA_VNIC_SS_PAD)?;
+        for (ty, c) in STATS {
+            msg.put_u64(ty, state.counters.get(c), IFLA_VNIC_SS_PAD)?;
         }
         msg.put_u32(IFLA_VNIC_SS_RULES, state.rules.len() as u32)
     }
@@ -189,11 +196,11 @@ impl NfDriver for Supervisor {
         let c = &state.counters;
         let (counter, new_urg_ptr, verdict) = match supervise(&seg, to_rule, from_rule) {
             Supervise::Pass => return Verdict::Accept,
-            Supervise::Embed(id) => (&c.embedded, Some(id), Verdict::Accept),
-            Supervise::Clear => (&c.cleared, Some(0), Verdict::Accept),
-            Supervise::UrgentOut | Supervise::UrgentIn => (&c.urgent, None, Verdict::Accept),
-            Supervise::DropNoId => (&c.no_id, None, Verdict::Drop),
-            Supervise::DropWrongId => (&c.wrong_id, None, Verdict::Drop),
+            Supervise::Embed(id) => (Stat::Embedded, Some(id), Verdict::Accept),
+            Supervise::Clear => (Stat::Cleared, Some(0), Verdict::Accept),
+            Supervise::UrgentOut | Supervise::UrgentIn => (Stat::Urgent, None, Verdict::Accept),
+            Supervise::DropNoId => (Stat::NoId, None, Verdict::Drop),
+            Supervise::DropWrongId => (Stat::WrongId, None, Verdict::Drop),
         };
         if let Some(v) = new_urg_ptr {
             // Out of memory unsharing the headers: dropping is what keeps
@@ -201,7 +208,7 @@ impl NfDriver for Supervisor {
             let Some(mut edit) = skb.tcp_edit(seg.tcp_offset) else { return Verdict::Drop };
             edit.set_urg_ptr(v);
         }
-        counter.fetch_add(1, Relaxed);
+        c.inc(counter);
         verdict
     }
 }

@@ -19,11 +19,10 @@
 
 use crate::net::uapi::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, HookPoint, LinkAttrs, LinkKind};
-use crate::net::{LinkInfoMsg, Net, RcuArc, RcuRead, Rtnl, Setup, SkBuff, SkbMut, Verdict};
-use crate::overlay::Overlay;
+use crate::net::{Counter, LinkInfoMsg, Net, PerCpuCounters, RcuArc, RcuRead, Rtnl, Setup, SkBuff, SkbMut, Verdict};
+use crate::overlay::{Overlay, Stat};
 use crate::segment::segment_of;
 use crate::wire::{Addr, ETH_P_IP, ETH_P_IPV6};
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -41,26 +40,36 @@ pub(crate) struct VnicState {
     /// fixed by its first session.
     overlay: RcuArc<Overlay>,
     /// What became of the frames the stack sent through it.
-    tx: TxCounters,
+    tx: PerCpuCounters<Tx>,
 }
 
-/// Per-reason counters of a vNIC's transmit (`ethtool -S`); each frame is
-/// counted once, the drops in `tx_dropped` as well.
-#[derive(Default)]
-struct TxCounters {
+/// Per-reason counters of a vNIC's transmit (`ethtool -S`, in this order);
+/// each frame is counted once, the drops in `tx_dropped` as well.
+#[derive(Clone, Copy)]
+enum Tx {
     /// CIP mode: sent on as the client's flow.
-    cip_sent: AtomicU64,
+    CipSent,
     /// Real-client mode: nothing leaves through the vNIC itself.
-    drop_real_mode: AtomicU64,
+    DropRealMode,
     /// CIP mode: not an IPv4 TCP segment.
-    drop_not_tcp: AtomicU64,
+    DropNotTcp,
     /// CIP mode: no session of this vNIC's relay has that CIP.
-    drop_no_session: AtomicU64,
+    DropNoSession,
     /// CIP mode: the headers could not be made writable.
-    drop_unwritable: AtomicU64,
+    DropUnwritable,
     /// CIP mode: no route to the client, or the IP layer refused it.
-    drop_no_route: AtomicU64,
+    DropNoRoute,
 }
+
+impl Counter for Tx {
+    const COUNT: usize = 6;
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+// ethtool -S lists the names and the values in one order: as many of each.
+const _: () = assert!(<Vnic as Driver>::ETHTOOL_STATS.len() == Tx::COUNT);
 
 /// Why a CIP reply was not sent on.
 enum TxDrop {
@@ -125,7 +134,7 @@ impl Driver for Vnic {
     fn newlink(attrs: &LinkAttrs<'_>, _extack: &mut ExtAck) -> Result<VnicState> {
         let id = attrs.data(IFLA_VNIC_ID).and_then(|a| a.u16()).filter(|&id| id != 0);
         let cip_mode = attrs.data(IFLA_VNIC_MODE).and_then(|a| a.u32()) == Some(VNIC_MODE_CIP);
-        Ok(VnicState { id, cip_mode, overlay: RcuArc::new(), tx: TxCounters::default() })
+        Ok(VnicState { id, cip_mode, overlay: RcuArc::new(), tx: PerCpuCounters::new()? })
     }
 
     /// The vNIC goes: its sessions go with it, so that a device made later
@@ -139,29 +148,29 @@ impl Driver for Vnic {
     fn start_xmit(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) {
         let tx = &dev.private().tx;
         let reason = if !dev.private().cip_mode {
-            &tx.drop_real_mode
+            Tx::DropRealMode
         } else {
             match cip_reply(dev, &mut skb, rcu) {
                 Ok((client, source)) => {
                     let len = skb.len();
                     match skb.ipv4_local_out(dev.net(), client, source) {
                         Ok(()) => {
-                            tx.cip_sent.fetch_add(1, Relaxed);
+                            tx.inc(Tx::CipSent);
                             dev.count_tx(len);
                         }
                         Err(_) => {
-                            tx.drop_no_route.fetch_add(1, Relaxed);
+                            tx.inc(Tx::DropNoRoute);
                             dev.count_tx_dropped();
                         }
                     }
                     return;
                 }
-                Err(TxDrop::NotTcp) => &tx.drop_not_tcp,
-                Err(TxDrop::NoSession) => &tx.drop_no_session,
-                Err(TxDrop::Unwritable) => &tx.drop_unwritable,
+                Err(TxDrop::NotTcp) => Tx::DropNotTcp,
+                Err(TxDrop::NoSession) => Tx::DropNoSession,
+                Err(TxDrop::Unwritable) => Tx::DropUnwritable,
             }
         };
-        reason.fetch_add(1, Relaxed);
+        tx.inc(reason);
         dev.count_tx_dropped();
         drop(skb);
     }
@@ -177,16 +186,9 @@ impl Driver for Vnic {
 
     fn ethtool_stats(dev: &Device<Self>, out: &mut [u64]) {
         let t = &dev.private().tx;
-        let values = [
-            t.cip_sent.load(Relaxed),
-            t.drop_real_mode.load(Relaxed),
-            t.drop_not_tcp.load(Relaxed),
-            t.drop_no_session.load(Relaxed),
-            t.drop_unwritable.load(Relaxed),
-            t.drop_no_route.load(Relaxed),
-        ];
-        for (o, v) in out.iter_mut().zip(values) {
-            *o = v;
+        let all = [Tx::CipSent, Tx::DropRealMode, Tx::DropNotTcp, Tx::DropNoSession, Tx::DropUnwritable, Tx::DropNoRoute];
+        for (o, c) in out.iter_mut().zip(all) {
+            *o = t.get(c);
         }
     }
 
@@ -260,7 +262,7 @@ pub(crate) fn rewrite_reply(ov: &Overlay, net: Net, at: HookPoint, out: i32, mut
     let Some(vnic) = vnic else { return Verdict::Accept };
     let Some(id) = ov.sessions.reply_id(rcu, seg.dst, vnic.ifindex()) else {
         if out == ov.lower.ifindex() {
-            ov.counters.no_session.fetch_add(1, Relaxed);
+            ov.counters.inc(Stat::NoSession);
             return Verdict::Drop;
         }
         return Verdict::Accept;
@@ -285,7 +287,7 @@ pub(crate) fn rewrite_reply(ov: &Overlay, net: Net, at: HookPoint, out: i32, mut
         Addr::V6(a) => edit.set_ipv6_src(a),
     }
     edit.set_urg_ptr(id);
-    ov.counters.replies.fetch_add(1, Relaxed);
+    ov.counters.inc(Stat::Replies);
     vnic.count_tx(len);
     Verdict::Accept
 }
