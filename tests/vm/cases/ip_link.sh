@@ -16,7 +16,8 @@ expect_eq "$(json '.[0].address' <<<"$info")" 00:00:c0:a8:01:01 "MAC after set"
 expect_eq "$(json '.[0].mtu' <<<"$info")" 9000 "MTU after set"
 expect_eq "$(json '.[0].flags | index("UP") != null' <<<"$info")" true "device up"
 expect_eq "$(json '[.[0].addr_info[] | select(.family == "inet") | .local][0]' <<<"$info")" 192.168.1.1 "address"
-ip route get 192.168.1.7 | grep -q 'dev vnic1' || fail "no connected route via vnic1"
+route=$(ip route get 192.168.1.7)
+grep -q 'dev vnic1' <<<"$route" || fail "no connected route via vnic1"
 
 ip link add vnic2 address 00:00:c0:a8:02:01 type vnic
 expect_eq "$(cat /sys/class/net/vnic2/address)" 00:00:c0:a8:02:01 "MAC given at creation"

@@ -93,4 +93,5 @@ run_err "unprivileged session dump" "." nobody vnicctl session show --relay rela
 run_err "unprivileged rule dump" "." nobody vnicctl embed show --dev ss0
 run_err "unprivileged stats" "." nobody vnicctl stats relay3
 run_err "unprivileged events" "." nobody python3 ../genl_sessions.py listen 1
-ip netns exec a vnicctl session show --relay relay3 | grep -q 10.0.0.9 || fail "root lost its view"
+shown=$(ip netns exec a vnicctl session show --relay relay3)
+grep -q 10.0.0.9 <<<"$shown" || fail "root lost its view"

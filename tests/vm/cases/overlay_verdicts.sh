@@ -54,7 +54,10 @@ get --connect-timeout 3 http://10.0.2.1/ >/dev/null && fail "a down vNIC answere
 [ "$(relay_counter drop_undeliverable)" -gt 0 ] || fail "undeliverable not counted"
 ip -n sp link set vnic1 up
 ip -n sp addr replace 192.168.1.1/24 dev vnic1
-ip netns exec sp ip route show table local | grep -q 192.168.1.1 || fail "vnic1 lost its address"
+# Not "ip ... | grep -q": under pipefail, grep leaving at the first match can
+# kill ip with SIGPIPE and fail the pipeline (seen under load).
+local_routes=$(ip netns exec sp ip route show table local)
+grep -q "local 192.168.1.1 " <<<"$local_routes" || fail "vnic1 lost its address"
 pause 1
 expect_eq "$(get http://10.0.2.1/)" "site one (vNIC #1)" "vNIC #1 back up"
 
