@@ -62,3 +62,4 @@ void vnic_free_percpu(u64 __percpu *p) { free_percpu(p); }
 void vnic_this_cpu_add_u64(u64 __percpu *p, unsigned int i, u64 v) { this_cpu_add(p[i], v); }
 int vnic_next_possible_cpu(int cpu) { unsigned int n = cpumask_next(cpu, cpu_possible_mask); return n < nr_cpu_ids ? (int)n : -1; }
 u64 vnic_per_cpu_u64(u64 __percpu *p, int cpu, unsigned int i) { return READ_ONCE(per_cpu_ptr(p, cpu)[i]); }
+struct net_device *vnic_ifa_dev(const struct in_ifaddr *ifa) { return ifa->ifa_dev->dev; }

@@ -78,5 +78,6 @@ void vnic_free_percpu(u64 __percpu *p);
 void vnic_this_cpu_add_u64(u64 __percpu *p, unsigned int i, u64 v);
 int vnic_next_possible_cpu(int cpu);
 u64 vnic_per_cpu_u64(u64 __percpu *p, int cpu, unsigned int i);
+struct net_device *vnic_ifa_dev(const struct in_ifaddr *ifa);
 
 #endif /* VNIC_HELPERS_H */

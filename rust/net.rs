@@ -8,24 +8,27 @@
 //! (each imports only files above it in this list):
 //! - `bindings` (private), `uapi`: the C declarations;
 //! - `sync`: the RTNL and RCU proofs; `rcu_map`, `rcu_arc`: RCU-read state;
-//!   `percpu`: per-CPU counters;
+//!   `percpu`: per-CPU counters; `ipv4_cell`: an address kept for the fast path;
 //! - `netdev`: any net_device and its namespace; `setup`: one being made;
 //! - `edit`: header edits of a borrowed buffer; `skb`: an owned buffer;
 //! - `lower`: a held lower device; `attrs`: netlink views;
 //! - `kind`, `private`, `device`: a device of one of vnic's kinds;
 //! - `driver`: the `#[vtable]` trait; `adapter`: its C ops tables;
 //! - `rx`, `nf`: receive handlers and netfilter hooks for a driver;
+//! - `addr`: IPv4 address events for a driver;
 //! - `link`: the registration; `genl`: the generic netlink family.
 
 // The generated bindings: private to the layer (drivers see `uapi` only).
 #[path = "bindings.rs"]
 mod bindings;
 mod adapter;
+mod addr;
 mod attrs;
 mod device;
 mod driver;
 mod edit;
 mod genl;
+mod ipv4_cell;
 mod kind;
 mod link;
 mod lower;
@@ -45,6 +48,7 @@ pub(crate) use attrs::{nla_total_size, Attr, AttrKind, ExtAck, LinkAttrs, LinkIn
 pub(crate) use device::Device;
 pub(crate) use driver::{Driver, RxResult};
 pub(crate) use edit::{SkbMut, Sum};
+pub(crate) use ipv4_cell::Ipv4Cell;
 pub(crate) use genl::{Dump, Family, GenlMsg, GenlRegistration, OpSpec, Request};
 pub(crate) use kind::LinkKind;
 pub(crate) use link::Registration;

@@ -13,7 +13,7 @@ use crate::net::uapi::{
     IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_REPLIES,
     IFLA_VNIC_RELAY_TAGGED,
 };
-use crate::net::{Counter, LowerDev, PerCpuCounters, RcuRead};
+use crate::net::{Counter, Ipv4Cell, LowerDev, PerCpuCounters, RcuRead, Rtnl};
 use crate::session::SessionTable;
 use crate::wire::Addr;
 use kernel::prelude::*;
@@ -79,6 +79,9 @@ impl Stat {
 pub(crate) struct Overlay {
     /// The pNIC: its addresses are the overlay's public ones.
     pub(crate) lower: LowerDev,
+    /// The pNIC's primary IPv4 address, kept by [`Overlay::refresh_lower_ipv4`]
+    /// as it changes: the fast path reads it instead of looking it up.
+    lower_ipv4: Ipv4Cell,
     /// Who may use which ID, and where it goes.
     pub(crate) sessions: SessionTable,
     /// What became of the traffic.
@@ -96,10 +99,24 @@ pub(crate) struct CipReply {
 }
 
 impl Overlay {
-    /// A new overlay on `lower` with no sessions.
+    /// A new overlay on `lower` with no sessions. Made in the relay's
+    /// `newlink`, under RTNL: no address change slips in between the lookup
+    /// here and the relay's attaching to the pNIC, from which on it hears of
+    /// them ([`Overlay::refresh_lower_ipv4`]).
     pub(crate) fn new(lower: LowerDev) -> Result<Arc<Self>> {
-        let overlay = Overlay { lower, sessions: SessionTable::new()?, counters: PerCpuCounters::new()? };
+        let lower_ipv4 = Ipv4Cell::new(lower.ipv4_address());
+        let overlay = Overlay { lower, lower_ipv4, sessions: SessionTable::new()?, counters: PerCpuCounters::new()? };
         Ok(Arc::new(overlay, GFP_KERNEL)?)
+    }
+
+    /// The pNIC's primary IPv4 address (global scope), if it has one.
+    pub(crate) fn lower_ipv4(&self) -> Option<[u8; 4]> {
+        self.lower_ipv4.get()
+    }
+
+    /// Looks the pNIC's primary IPv4 address up again: its addresses changed.
+    pub(crate) fn refresh_lower_ipv4(&self, _rtnl: &Rtnl) {
+        self.lower_ipv4.set(self.lower.ipv4_address());
     }
 
     /// The client behind pseudo address `cip` of CIP-mode vNIC `vnic`, the
@@ -108,7 +125,7 @@ impl Overlay {
     pub(crate) fn cip_reply(&self, rcu: &RcuRead, vnic: i32, cip: [u8; 4]) -> Option<CipReply> {
         let owner = self.sessions.cip_owner(rcu, vnic, cip)?;
         let Addr::V4(client) = owner.client else { return None };
-        let source = self.lower.ipv4_address()?;
+        let source = self.lower_ipv4()?;
         self.counters.inc(Stat::Replies);
         Some(CipReply { client, id: owner.id, source })
     }

@@ -113,6 +113,12 @@ impl Driver for Relay {
         Device::<Vnic>::for_each(rtnl, dev.net(), |v| vnic::unbind(v, rtnl, &state.overlay));
     }
 
+    /// The pNIC's addresses changed (or the relay's own, which it has no use
+    /// for): keep the one the fast path reads.
+    fn ipv4_changed(dev: &Device<Self>, rtnl: &Rtnl) {
+        dev.private().overlay.refresh_lower_ipv4(rtnl);
+    }
+
     fn iflink(dev: &Device<Self>) -> i32 {
         dev.private().overlay.lower.ifindex()
     }
@@ -242,7 +248,7 @@ fn deliver_v4(
     cip: Option<[u8; 4]>,
     rcu: &RcuRead,
 ) -> bool {
-    let (Some(pseudo), true) = (vnic.ipv4_address(), state.lower.ipv4_address() == Some(server)) else {
+    let (Some(pseudo), true) = (vnic::pseudo_ipv4(vnic), state.lower_ipv4() == Some(server)) else {
         return false;
     };
     let Some(tos) = skb.head(2).map(|h| h[1]) else { return false };
@@ -294,7 +300,7 @@ fn deliver_error(dev: &Device<Relay>, mut skb: SkBuff, src: Addr, q: &Quote, s: 
     };
     let translated = match (src, q.dst) {
         (Addr::V4(router), Addr::V4(_)) => {
-            let to = vnic.ipv4_address().filter(|_| state.lower.ipv4_address().map(Addr::V4) == Some(q.src));
+            let to = vnic::pseudo_ipv4(vnic).filter(|_| state.lower_ipv4().map(Addr::V4) == Some(q.src));
             let tos = skb.head(2).map(|h| h[1]);
             match (to, tos) {
                 (Some(pseudo), Some(tos)) => {

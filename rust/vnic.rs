@@ -19,7 +19,7 @@
 
 use crate::net::uapi::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, HookPoint, LinkAttrs, LinkKind};
-use crate::net::{Counter, LinkInfoMsg, Net, PerCpuCounters, RcuArc, RcuRead, Rtnl, Setup, SkBuff, SkbMut, Verdict};
+use crate::net::{Counter, Ipv4Cell, LinkInfoMsg, Net, PerCpuCounters, RcuArc, RcuRead, Rtnl, Setup, SkBuff, SkbMut, Verdict};
 use crate::overlay::{Overlay, Stat};
 use crate::segment::segment_of;
 use crate::wire::{Addr, ETH_P_IP, ETH_P_IPV6};
@@ -41,6 +41,8 @@ pub(crate) struct VnicState {
     overlay: RcuArc<Overlay>,
     /// What became of the frames the stack sent through it.
     tx: PerCpuCounters<Tx>,
+    /// Its pseudo address (primary IPv4 address), kept as it changes.
+    pseudo_ipv4: Ipv4Cell,
 }
 
 /// Per-reason counters of a vNIC's transmit (`ethtool -S`, in this order);
@@ -134,7 +136,8 @@ impl Driver for Vnic {
     fn newlink(attrs: &LinkAttrs<'_>, _extack: &mut ExtAck) -> Result<VnicState> {
         let id = attrs.data(IFLA_VNIC_ID).and_then(|a| a.u16()).filter(|&id| id != 0);
         let cip_mode = attrs.data(IFLA_VNIC_MODE).and_then(|a| a.u32()) == Some(VNIC_MODE_CIP);
-        Ok(VnicState { id, cip_mode, overlay: RcuArc::new(), tx: PerCpuCounters::new()? })
+        // A new device has no address yet; the first one added is heard of.
+        Ok(VnicState { id, cip_mode, overlay: RcuArc::new(), tx: PerCpuCounters::new()?, pseudo_ipv4: Ipv4Cell::new(None) })
     }
 
     /// The vNIC goes: its sessions go with it, so that a device made later
@@ -143,6 +146,11 @@ impl Driver for Vnic {
         if let Some(ov) = dev.private().overlay.get_locked(rtnl) {
             ov.sessions.purge_vnic(rtnl, dev.ifindex());
         }
+    }
+
+    /// Its addresses changed: keep the pseudo address the relay reads.
+    fn ipv4_changed(dev: &Device<Self>, _rtnl: &Rtnl) {
+        dev.private().pseudo_ipv4.set(dev.ipv4_address());
     }
 
     fn start_xmit(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) {
@@ -223,6 +231,11 @@ fn cip_reply(dev: &Device<Vnic>, skb: &mut SkBuff, rcu: &RcuRead) -> Result<([u8
     Ok((reply.client, reply.source))
 }
 
+/// The vNIC's pseudo address (its primary IPv4 address), if it has one.
+pub(crate) fn pseudo_ipv4(dev: &Device<Vnic>) -> Option<[u8; 4]> {
+    dev.private().pseudo_ipv4.get()
+}
+
 /// Ties `dev` to `overlay` (its first session's relay); `EBUSY` if it
 /// serves another relay already.
 pub(crate) fn bind(dev: &Device<Vnic>, rtnl: &Rtnl, overlay: &Arc<Overlay>) -> Result {
@@ -272,7 +285,7 @@ pub(crate) fn rewrite_reply(ov: &Overlay, net: Net, at: HookPoint, out: i32, mut
         return Verdict::Accept;
     }
     let source = match seg.dst {
-        Addr::V4(_) => ov.lower.ipv4_address().map(Addr::V4),
+        Addr::V4(_) => ov.lower_ipv4().map(Addr::V4),
         Addr::V6(client) => ov.lower.ipv6_address_towards(client).map(Addr::V6),
     };
     let Some(source) = source else { return Verdict::Accept };

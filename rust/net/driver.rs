@@ -90,6 +90,13 @@ pub(crate) trait Driver: LinkKind {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
+    /// The IPv4 addresses of the device, or of the lower device it receives
+    /// from (`attach_rx`), changed (RTNL held, after the change): refresh
+    /// what the driver keeps of them for its fast path.
+    fn ipv4_changed(_dev: &Device<Self>, _rtnl: &Rtnl) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Interface index of the lower device (`ip link` shows `NAME@LOWER`);
     /// without it, the device's own.
     fn iflink(_dev: &Device<Self>) -> i32 {

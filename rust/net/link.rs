@@ -4,6 +4,7 @@
 //! netdevice notifier that ties its devices to their lower devices.
 
 use super::adapter::Adapter;
+use super::addr::AddrEvents;
 use super::attrs::build_policy;
 use super::driver::Driver;
 use super::rcu_map::barrier;
@@ -19,6 +20,7 @@ use kernel::types::Opaque;
 /// on drop; unregistering deletes every device of the kind in every netns.
 pub(crate) struct Registration<T: Driver> {
     notifier: Pin<KBox<Opaque<bindings::notifier_block>>>,
+    _addr_events: AddrEvents,
     ops: Pin<KBox<Opaque<bindings::rtnl_link_ops>>>,
     _policy: KVec<bindings::nla_policy>,
     _p: PhantomData<T>,
@@ -39,6 +41,10 @@ impl<T: Driver> Registration<T> {
         // (or below) before it is freed. With no device of the kind yet it
         // has nothing to act on.
         to_result(unsafe { bindings::register_netdevice_notifier(notifier.get()) })?;
+        let addr_events = AddrEvents::register::<T>().inspect_err(|_| {
+            // SAFETY: registered just above.
+            unsafe { bindings::unregister_netdevice_notifier(notifier.get()) };
+        })?;
         // SAFETY: `ops` is pinned on the heap and outlives the registration
         // (unregistered in `drop` before it is freed); `policy` has
         // `maxtype + 1` entries and its buffer does not move or change.
@@ -47,7 +53,7 @@ impl<T: Driver> Registration<T> {
             unsafe { bindings::unregister_netdevice_notifier(notifier.get()) };
             return Err(e);
         }
-        Ok(Self { notifier, ops, _policy: policy, _p: PhantomData })
+        Ok(Self { notifier, _addr_events: addr_events, ops, _policy: policy, _p: PhantomData })
     }
 }
 
@@ -60,6 +66,7 @@ impl<T: Driver> Drop for Registration<T> {
         // SAFETY: registered in `register`; with every device of the kind
         // gone, the notifier has nothing left to act on.
         unsafe { bindings::unregister_netdevice_notifier(self.notifier.get()) };
+        // The address notifier goes with `self._addr_events`, after this.
         // Entries freed with call_rcu run code of this module: wait for them.
         barrier();
     }

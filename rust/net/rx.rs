@@ -8,6 +8,7 @@ use super::bindings;
 use super::device::Device;
 use super::driver::{Driver, RxResult};
 use super::lower::LowerDev;
+use super::netdev::NetDev;
 use super::skb::SkBuff;
 use super::sync::{RcuRead, Rtnl};
 use core::ffi::{c_int, c_ulong, c_void};
@@ -38,6 +39,21 @@ pub(crate) fn detach_rx<T: Driver>(dev: &Device<T>, _rtnl: &Rtnl, lower: &LowerD
         if ours {
             bindings::netdev_rx_handler_unregister(lower.as_raw());
         }
+    }
+}
+
+/// The device of driver `T` that receives from `lower` (`attach_rx`), if
+/// any; it stays valid while RTNL is held.
+pub(super) fn rx_upper<'a, T: Driver>(_rtnl: &'a Rtnl, lower: &NetDev) -> Option<&'a Device<T>> {
+    let handler = Handler::<T>::RX?;
+    // SAFETY: RTNL is held (token), as the rtnl_dereference in both helpers
+    // requires. Our handler's data is the device that attached it, which
+    // detaches in its `uninit` and is freed only after RTNL is released.
+    unsafe {
+        if bindings::vnic_rx_handler(lower.as_raw()) != handler as *mut c_void {
+            return None;
+        }
+        Some(Device::<T>::from_raw(bindings::vnic_rx_handler_data_rtnl(lower.as_raw()).cast()))
     }
 }
 

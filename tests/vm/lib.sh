@@ -171,19 +171,24 @@ dual_stack_vnic1() {
 	ip netns exec sp vnicctl session add --relay relay0 --vnic vnic1 --client fd00:1::2 --id 1
 }
 # wait_listen NS PORT [ADDR]: until something listens on TCP PORT in NS
-# (over IPv6 if ADDR is an IPv6 address, IPv4 if it is one; 10 s). Reads
+# (over IPv6 if ADDR is an IPv6 address; over IPv4 on ADDR itself if it is
+# an IPv4 address; 10 s). Reads
 # /proc/PID/net/tcp{,6} of a process in NS with bash alone: one ip netns
 # exec, ss and grep per try cost seconds on the debug kernel.
 wait_listen() {
-	local files=(tcp tcp6) port pid= line f
+	local files=(tcp tcp6) port pid= line f local_addr='[0-9A-F]+' a b c d
 	if [ $# -gt 2 ]; then if [[ $3 == *:* ]]; then files=(tcp6); else files=(tcp); fi; fi
+	# An IPv4 ADDR is matched too, as /proc shows it (the bytes reversed, in hex).
+	if [ $# -gt 2 ] && IFS=. read -r a b c d <<<"$3" && [ -n "$d" ] && [[ $3 != *:* ]]; then
+		printf -v local_addr '%02X%02X%02X%02X' "$d" "$c" "$b" "$a"
+	fi
 	printf -v port '%04X' "$2"
 	for _ in $(seq 100); do
 		[ -n "$pid" ] && [ -d "/proc/$pid" ] || pid=$(ip netns pids "$1" | head -n 1)
 		for f in "${files[@]}"; do
 			[ -n "$pid" ] && [ -r "/proc/$pid/net/$f" ] || continue
 			while read -r line; do
-				[[ $line =~ ^[0-9]+:\ [0-9A-F]+:$port\ [0-9A-F]+:0000\ 0A ]] && return 0
+				[[ $line =~ ^[0-9]+:\ $local_addr:$port\ [0-9A-F]+:0000\ 0A ]] && return 0
 			done <"/proc/$pid/net/$f"
 		done
 		pause 0.1
