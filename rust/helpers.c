@@ -23,7 +23,6 @@ void *vnic_rx_handler(const struct net_device *dev) { return rtnl_dereference(de
 struct net_device *vnic_notifier_info_to_dev(void *info) { return netdev_notifier_info_to_dev(info); }
 struct sk_buff *vnic_skb_share_check(struct sk_buff *skb) { return skb_share_check(skb, GFP_ATOMIC); }
 bool vnic_pskb_may_pull(struct sk_buff *skb, unsigned int len) { return pskb_may_pull(skb, len); }
-u8 *vnic_skb_data(const struct sk_buff *skb) { return skb->data; }
 u16 vnic_skb_protocol(const struct sk_buff *skb) { return be16_to_cpu(skb->protocol); }
 struct net_device *vnic_skb_dev(const struct sk_buff *skb) { return skb->dev; }
 bool vnic_netif_running(const struct net_device *dev) { return netif_running(dev); }
@@ -39,7 +38,6 @@ u32 vnic_cb_portid(const struct netlink_callback *cb) { return NETLINK_CB(cb->sk
 u32 vnic_cb_seq(const struct netlink_callback *cb) { return cb->nlh->nlmsg_seq; }
 void vnic_dstats_rx_add(struct net_device *dev, unsigned int len) { dev_dstats_rx_add(dev, len); }
 void vnic_skb_set_dev(struct sk_buff *skb, struct net_device *dev) { skb->dev = dev; }
-unsigned int vnic_skb_headlen(const struct sk_buff *skb) { return skb_headlen(skb); }
 void vnic_csum_replace4(__sum16 *sum, __be32 from, __be32 to) { csum_replace4(sum, from, to); }
 void vnic_l4_csum_replace2(__sum16 *sum, struct sk_buff *skb, __be16 from, __be16 to) { inet_proto_csum_replace2(sum, skb, from, to, false); }
 void vnic_local_bh_disable(void) { local_bh_disable(); }

@@ -9,6 +9,28 @@ use super::bindings;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
+/// `skb->data`, read in Rust (a plain field: no out-of-line accessor on the
+/// fast path).
+///
+/// # Safety
+///
+/// `skb` is a valid buffer.
+pub(super) unsafe fn skb_data(skb: NonNull<bindings::sk_buff>) -> *mut u8 {
+    // SAFETY: valid (caller); `data` is a plain pointer field.
+    unsafe { (*skb.as_ptr()).data }
+}
+
+/// `skb_headlen(skb)`: the bytes at `data` in the linear area.
+///
+/// # Safety
+///
+/// `skb` is a valid buffer.
+pub(super) unsafe fn skb_headlen(skb: NonNull<bindings::sk_buff>) -> u32 {
+    // SAFETY: valid (caller); plain fields, `data_len <= len` by the
+    // buffer's own invariant (wrapping keeps a broken one from panicking).
+    unsafe { (*skb.as_ptr()).len.wrapping_sub((*skb.as_ptr()).data_len) }
+}
+
 /// A socket buffer borrowed for `'a`: it can be read and its headers edited,
 /// but not freed or kept.
 pub(crate) struct SkbMut<'a>(NonNull<bindings::sk_buff>, PhantomData<&'a mut bindings::sk_buff>);
@@ -47,8 +69,8 @@ impl<'a> SkbMut<'a> {
         // SAFETY: `skb_headlen` bytes at `data` are linear and stay so while
         // `self` is borrowed (nothing else touches the buffer meanwhile).
         unsafe {
-            let have = bindings::vnic_skb_headlen(self.0.as_ptr()) as usize;
-            Some(core::slice::from_raw_parts(bindings::vnic_skb_data(self.0.as_ptr()), have))
+            let have = skb_headlen(self.0) as usize;
+            Some(core::slice::from_raw_parts(skb_data(self.0), have))
         }
     }
 
@@ -103,7 +125,7 @@ impl TcpEdit<'_> {
         }
         // SAFETY: `at + n <= end` and `end` bytes from `data` are linear and
         // writable (type invariant), so the result stays inside the buffer.
-        Some(unsafe { bindings::vnic_skb_data(self.skb.as_ptr()).add(at) })
+        Some(unsafe { skb_data(self.skb).add(at) })
     }
 
     fn read<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
@@ -248,7 +270,7 @@ impl FieldEdit<'_> {
             return None;
         }
         // SAFETY: `at + n <= end`, inside the writable headers (invariant).
-        Some(unsafe { bindings::vnic_skb_data(self.skb.as_ptr()).add(at) })
+        Some(unsafe { skb_data(self.skb).add(at) })
     }
 
     /// The `N` bytes at `at`, if inside the writable headers.

@@ -5,7 +5,7 @@
 //! host's routes.
 
 use super::bindings;
-use super::edit::SkbMut;
+use super::edit::{skb_data, skb_headlen, SkbMut};
 use super::netdev::{Net, NetDev};
 use super::sync::RcuRead;
 use core::mem::ManuallyDrop;
@@ -75,7 +75,7 @@ impl SkBuff {
         }
         // SAFETY: `pskb_may_pull` succeeded, so `n` bytes at `data` are linear
         // and stay so while `self` is borrowed.
-        Some(unsafe { core::slice::from_raw_parts(bindings::vnic_skb_data(self.0.as_ptr()), n) })
+        Some(unsafe { core::slice::from_raw_parts(skb_data(self.0), n) })
     }
 
     /// Borrows the buffer for reading and header edits.
@@ -136,8 +136,8 @@ impl SkBuff {
     /// Removes `n` bytes from the front (a link-layer header on transmit);
     /// false if fewer are linear.
     pub(crate) fn pull(&mut self, n: u32) -> bool {
-        // SAFETY: we own the buffer; `vnic_skb_headlen` reads its length.
-        if unsafe { bindings::vnic_skb_headlen(self.0.as_ptr()) } < n {
+        // SAFETY: we own the buffer, so it is valid.
+        if unsafe { skb_headlen(self.0) } < n {
             return false;
         }
         // SAFETY: `n` linear bytes are there to pull (checked above).
