@@ -19,7 +19,7 @@ use crate::supervisor::Supervisor;
 use crate::net::{errno, Attr, AttrKind, Device, Dump, ExtAck, Family, GenlMsg, Net, OpSpec, Request, Rtnl};
 use crate::relay::Relay;
 use crate::session::{Session, SessionKey};
-use crate::vnic::Vnic;
+use crate::vnic::{self, Vnic};
 use crate::wire::Addr;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -272,7 +272,7 @@ fn client_pseudo(vnic: &Device<Vnic>, cip: Option<Attr<'_>>, key: &SessionKey, a
                 ack.message_at(a, c_str!("vnic: a client pseudo address is an IPv4 address, for an IPv4 client"));
                 return Err(EINVAL);
             };
-            if cip == [0; 4] || vnic.ipv4_address() == Some(cip) {
+            if cip == [0; 4] || vnic::pseudo_ipv4(vnic) == Some(cip) {
                 ack.message_at(a, c_str!("vnic: the client pseudo address must differ from the vNIC's own"));
                 return Err(EINVAL);
             }

@@ -99,12 +99,11 @@ pub(crate) struct CipReply {
 }
 
 impl Overlay {
-    /// A new overlay on `lower` with no sessions. Made in the relay's
-    /// `newlink`, under RTNL: no address change slips in between the lookup
-    /// here and the relay's attaching to the pNIC, from which on it hears of
-    /// them ([`Overlay::refresh_lower_ipv4`]).
+    /// A new overlay on `lower` with no sessions and no pNIC address yet:
+    /// the relay reads it ([`Overlay::refresh_lower_ipv4`]) once it is
+    /// attached to the pNIC, in the same RTNL hold, and again at each change.
     pub(crate) fn new(lower: LowerDev) -> Result<Arc<Self>> {
-        let lower_ipv4 = Ipv4Cell::new(lower.ipv4_address());
+        let lower_ipv4 = Ipv4Cell::new(None);
         let overlay = Overlay { lower, lower_ipv4, sessions: SessionTable::new()?, counters: PerCpuCounters::new()? };
         Ok(Arc::new(overlay, GFP_KERNEL)?)
     }
@@ -115,8 +114,8 @@ impl Overlay {
     }
 
     /// Looks the pNIC's primary IPv4 address up again: its addresses changed.
-    pub(crate) fn refresh_lower_ipv4(&self, _rtnl: &Rtnl) {
-        self.lower_ipv4.set(self.lower.ipv4_address());
+    pub(crate) fn refresh_lower_ipv4(&self, rtnl: &Rtnl) {
+        self.lower_ipv4.set(self.lower.own_ipv4(rtnl));
     }
 
     /// The client behind pseudo address `cip` of CIP-mode vNIC `vnic`, the

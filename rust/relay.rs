@@ -92,6 +92,9 @@ impl Driver for Relay {
     }
 
     fn registered(dev: &Device<Self>, rtnl: &Rtnl, extack: &mut ExtAck) -> Result {
+        // From here on the relay hears of the pNIC's address changes; read
+        // the address now, in the same RTNL hold.
+        dev.private().overlay.refresh_lower_ipv4(rtnl);
         attach_rx(dev, rtnl, &dev.private().overlay.lower).inspect_err(|e| {
             if *e == EBUSY {
                 extack.message(kernel::c_str!(

@@ -149,8 +149,8 @@ impl Driver for Vnic {
     }
 
     /// Its addresses changed: keep the pseudo address the relay reads.
-    fn ipv4_changed(dev: &Device<Self>, _rtnl: &Rtnl) {
-        dev.private().pseudo_ipv4.set(dev.ipv4_address());
+    fn ipv4_changed(dev: &Device<Self>, rtnl: &Rtnl) {
+        dev.private().pseudo_ipv4.set(dev.own_ipv4(rtnl));
     }
 
     fn start_xmit(dev: &Device<Self>, mut skb: SkBuff, rcu: &RcuRead) {

@@ -32,8 +32,11 @@ impl<T: LinkKind> Deref for Device<T> {
 impl<T: LinkKind> Device<T> {
     /// # Safety
     ///
-    /// `ptr` is a net_device registered by `Registration<T>` that stays
-    /// registered for `'a` (true inside its net_device and rtnl callbacks).
+    /// `ptr` is a net_device made by `Registration<T>` whose private state
+    /// stays initialised and whose memory stays valid for `'a`: true inside
+    /// its net_device and rtnl callbacks, and under RTNL even while it is
+    /// being unregistered (its state goes in its destructor, which runs after
+    /// RTNL is released).
     pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
         // SAFETY: `Self` is a transparent wrapper of `NetDev`, itself one of
         // `net_device`; validity for `'a` is the caller's promise.

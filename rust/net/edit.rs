@@ -26,9 +26,10 @@ pub(super) unsafe fn skb_data(skb: NonNull<bindings::sk_buff>) -> *mut u8 {
 ///
 /// `skb` is a valid buffer.
 pub(super) unsafe fn skb_headlen(skb: NonNull<bindings::sk_buff>) -> u32 {
-    // SAFETY: valid (caller); plain fields, `data_len <= len` by the
-    // buffer's own invariant (wrapping keeps a broken one from panicking).
-    unsafe { (*skb.as_ptr()).len.wrapping_sub((*skb.as_ptr()).data_len) }
+    // SAFETY: valid (caller); plain fields. `data_len <= len` is the
+    // buffer's own invariant; saturating makes a broken one read as empty,
+    // never as 4 GiB.
+    unsafe { (*skb.as_ptr()).len.saturating_sub((*skb.as_ptr()).data_len) }
 }
 
 /// A socket buffer borrowed for `'a`: it can be read and its headers edited,

@@ -41,7 +41,7 @@ impl<T: Driver> Registration<T> {
         // (or below) before it is freed. With no device of the kind yet it
         // has nothing to act on.
         to_result(unsafe { bindings::register_netdevice_notifier(notifier.get()) })?;
-        let addr_events = AddrEvents::register::<T>().inspect_err(|_| {
+        let addr_events = AddrEvents::register::<T>(ops.get()).inspect_err(|_| {
             // SAFETY: registered just above.
             unsafe { bindings::unregister_netdevice_notifier(notifier.get()) };
         })?;

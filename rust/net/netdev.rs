@@ -8,7 +8,7 @@
 //! [`super::LowerDev`]) dereference to it.
 
 use super::bindings;
-use super::sync::RcuRead;
+use super::sync::{RcuRead, Rtnl};
 use core::ptr::NonNull;
 use kernel::str::CStr;
 use kernel::types::Opaque;
@@ -80,22 +80,31 @@ impl NetDev {
         }
     }
 
-    /// The device's primary IPv4 address (global scope), if it has one of
-    /// its own.
-    pub(crate) fn ipv4_address(&self) -> Option<[u8; 4]> {
-        let dev = self.as_raw();
-        // SAFETY: a live device; `inet_select_addr` takes the RCU read lock
-        // itself.
-        let a = unsafe { bindings::inet_select_addr(dev, 0, bindings::rt_scope_t_RT_SCOPE_UNIVERSE as i32) };
-        if a == 0 {
-            return None;
+    /// The device's own primary IPv4 address of global scope: the first on
+    /// its list that is neither a secondary nor of narrower scope (what
+    /// `inet_select_addr` picks, without its fallback to other devices'
+    /// addresses), if it has one. Under RTNL, where its addresses change.
+    pub(crate) fn own_ipv4(&self, _rtnl: &Rtnl) -> Option<[u8; 4]> {
+        // SAFETY: a live device, RTNL held (token): its in_device and address
+        // list change only under RTNL, so plain reads of their `__rcu`
+        // pointers are what `rtnl_dereference` does, and every entry stays
+        // valid while we read it.
+        unsafe {
+            let in_dev = (*self.as_raw()).ip_ptr;
+            if in_dev.is_null() {
+                return None;
+            }
+            let mut ifa = (*in_dev).ifa_list;
+            while let Some(a) = ifa.as_ref() {
+                if a.ifa_flags & bindings::IFA_F_SECONDARY == 0
+                    && u32::from(a.ifa_scope) == bindings::rt_scope_t_RT_SCOPE_UNIVERSE as u32
+                {
+                    return Some(a.ifa_local.to_ne_bytes());
+                }
+                ifa = a.ifa_next;
+            }
+            None
         }
-        // `inet_select_addr` falls back to other devices' addresses when the
-        // device has none: only the device's own counts.
-        // SAFETY: as above; `__ip_dev_find` without a reference takes the RCU
-        // read lock itself and only the pointer is compared.
-        let owner = unsafe { bindings::__ip_dev_find(bindings::vnic_dev_net(dev), a, false) };
-        (owner == dev).then(|| a.to_ne_bytes())
     }
 
     /// The device's IPv6 address the stack would use as source towards

@@ -1,8 +1,9 @@
 # The relay keeps the IPv4 addresses it rewrites to (vNIC #1's pseudo
 # address, the pNIC's address) in its own state, updated by the kernel's
 # address events instead of looked up per packet: moving either address
-# re-targets the overlay at once, in both directions, and a vNIC left with
-# no address takes nothing.
+# re-targets the overlay at once, in both directions; another device's
+# holding the same address changes nothing; and a vNIC left with no address
+# takes nothing.
 . ../lib.sh
 load_vnic
 routed_hosts
@@ -26,6 +27,19 @@ client_embed 1
 wait_listen sp 80 192.168.1.1
 get() { ip netns exec client curl -sf --max-time 5 "$@"; }
 expect_eq "$(get http://10.0.2.1/)" "at 192.168.1.1" "before any change"
+
+# Another device of the SP holds the pNIC's address too for a while, and the
+# pNIC's addresses change meanwhile: once the duplicate is gone the overlay
+# works as before (the relay keeps the pNIC's own address, whatever other
+# devices hold).
+ip -n sp -batch - <<-EOF
+	link add d0 type veth peer name d1
+	addr add 10.0.2.1/32 dev d0
+	addr add 10.0.2.77/24 dev eth0
+	addr del 10.0.2.77/24 dev eth0
+	link del d0
+	EOF
+expect_eq "$(get http://10.0.2.1/)" "at 192.168.1.1" "after another device held the pNIC's address"
 
 # The pseudo address moves: 192.168.1.1 goes, 192.168.1.7 comes.
 ip -n sp -batch - <<-EOF
