@@ -53,7 +53,7 @@ pub(crate) use genl::{Dump, Family, GenlMsg, GenlRegistration, OpSpec, Request};
 pub(crate) use kind::LinkKind;
 pub(crate) use link::Registration;
 pub(crate) use lower::LowerDev;
-pub(crate) use netdev::Net;
+pub(crate) use netdev::{Ipv6Address, Net};
 pub(crate) use nf::{HookPoint, NfDriver, NfHooks, Verdict};
 pub(crate) use percpu::{Counter, PerCpuCounters};
 pub(crate) use rcu_arc::RcuArc;

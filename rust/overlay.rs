@@ -13,7 +13,8 @@ use crate::net::uapi::{
     IFLA_VNIC_RELAY_DROP_UNKNOWN_ID, IFLA_VNIC_RELAY_DROP_URG_SET, IFLA_VNIC_RELAY_GRANTED, IFLA_VNIC_RELAY_REPLIES,
     IFLA_VNIC_RELAY_TAGGED,
 };
-use crate::net::{Counter, Ipv4Cell, LowerDev, PerCpuCounters, RcuRead, Rtnl};
+use crate::net::{Counter, Ipv4Cell, Ipv6Address, LowerDev, PerCpuCounters, RcuRead, Rtnl};
+use crate::source6::{self, Candidate};
 use crate::session::SessionTable;
 use crate::wire::Addr;
 use kernel::prelude::*;
@@ -128,4 +129,18 @@ impl Overlay {
         self.counters.inc(Stat::Replies);
         Some(CipReply { client, id: owner.id, source })
     }
+}
+
+/// Which of one device's own IPv6 addresses (`addrs`, from
+/// `NetDev::ipv6_addresses`) to use towards `peer`: the vNIC's pseudo
+/// address towards a client, the pNIC's towards it in a reply (see
+/// `source6`).
+pub(crate) fn ipv6_source(addrs: impl Iterator<Item = Ipv6Address>, peer: [u8; 16]) -> Option<[u8; 16]> {
+    let candidates = addrs.map(|a| Candidate {
+        addr: a.addr,
+        prefix_len: a.prefix_len,
+        usable: a.usable,
+        deprecated: a.deprecated,
+    });
+    source6::choose(&peer, candidates)
 }

@@ -14,8 +14,9 @@
 //!   is the vNICs' transmit direction and lives in `vnic.rs`
 //!   (`rewrite_reply`); both directions share the relay's [`Overlay`].
 //!
-//! IPv6 works the same way with the vNIC's IPv6 address (the one it would
-//! use towards the client) and the pNIC's; IPv6 input has no reverse-path
+//! IPv6 works the same way with the vNIC's IPv6 address (the one of its own
+//! it would use towards the client, chosen per packet from its list alone:
+//! `source6`) and the pNIC's; IPv6 input has no reverse-path
 //! filter, so no input route is attached.
 
 use crate::ingress::{parse_frame, rx_verdict, Dest, DropReason, Frame, Parse, Quote, RxVerdict, MAX_PULLS};
@@ -23,7 +24,7 @@ use crate::net::uapi::{IFLA_VNIC_RELAY_PAD, IFLA_VNIC_RELAY_SESSIONS, __IFLA_VNI
 use crate::net::{attach_rx, detach_rx, nla_total_size, AttrKind, Device, Driver, ExtAck, LinkAttrs, LinkInfoMsg};
 use crate::net::{HookPoint, LinkKind, Net, NfDriver, NfHooks, RcuRead, Rtnl, RxResult, Setup, SkBuff, SkbMut};
 use crate::net::{Sum, Verdict};
-use crate::overlay::{Overlay, Stat, REPORTED};
+use crate::overlay::{ipv6_source, Overlay, Stat, REPORTED};
 use crate::segment::parse_pulled;
 use crate::session::{Session, SessionKey};
 use crate::supervisor::Supervisor;
@@ -227,7 +228,7 @@ fn deliver(dev: &Device<Relay>, mut skb: SkBuff, t: &Tagged, s: Session, rcu: &R
     };
     let delivered = match (t.client, t.server) {
         (Addr::V4(client), Addr::V4(server)) => deliver_v4(state, &mut skb, vnic, t.tcp_offset, client, server, s.cip, rcu),
-        (Addr::V6(client), Addr::V6(server)) => deliver_v6(state, &mut skb, vnic, t.tcp_offset, client, server),
+        (Addr::V6(client), Addr::V6(server)) => deliver_v6(state, &mut skb, vnic, t.tcp_offset, client, server, rcu),
         _ => false,
     };
     if !delivered {
@@ -279,8 +280,10 @@ fn deliver_v6(
     tcp_offset: usize,
     client: [u8; 16],
     server: [u8; 16],
+    rcu: &RcuRead,
 ) -> bool {
-    let (Some(pseudo), true) = (vnic.ipv6_address_towards(client), state.lower.has_ipv6_address(server)) else {
+    let pseudo = ipv6_source(vnic.ipv6_addresses(rcu), client);
+    let (Some(pseudo), true) = (pseudo, state.lower.has_ipv6_address(server)) else {
         return false;
     };
     let mut m = skb.as_mut();
@@ -315,7 +318,7 @@ fn deliver_error(dev: &Device<Relay>, mut skb: SkBuff, src: Addr, q: &Quote, s: 
         }
         (Addr::V6(_), Addr::V6(client)) => {
             let pnic = matches!(q.src, Addr::V6(a) if state.lower.has_ipv6_address(a));
-            match vnic.ipv6_address_towards(client).filter(|_| pnic) {
+            match ipv6_source(vnic.ipv6_addresses(rcu), client).filter(|_| pnic) {
                 Some(pseudo) => translate_v6(&mut skb, q, pseudo),
                 None => false,
             }

@@ -20,7 +20,7 @@
 use crate::net::uapi::{IFLA_VNIC_ID, IFLA_VNIC_MODE, VNIC_MODE_CIP, VNIC_MODE_REAL, __IFLA_VNIC_MAX};
 use crate::net::{nla_total_size, AttrKind, Device, Driver, ExtAck, Features, HookPoint, LinkAttrs, LinkKind};
 use crate::net::{Counter, Ipv4Cell, LinkInfoMsg, Net, PerCpuCounters, RcuArc, RcuRead, Rtnl, Setup, SkBuff, SkbMut, Verdict};
-use crate::overlay::{Overlay, Stat};
+use crate::overlay::{ipv6_source, Overlay, Stat};
 use crate::segment::segment_of;
 use crate::wire::{Addr, ETH_P_IP, ETH_P_IPV6};
 use kernel::prelude::*;
@@ -261,9 +261,11 @@ pub(crate) fn unbind(dev: &Device<Vnic>, rtnl: &Rtnl, overlay: &Arc<Overlay>) {
 /// The reply path in the default mode, run by the relay's hook after
 /// routing: a vNIC's segment to a client with a session leaves with the
 /// pNIC's address as source and the session's ID. One to a client without a
-/// session (the session was deleted under a live connection) does not leave
-/// by the pNIC at all: it would carry the pseudo address onto the wire.
-/// Local traffic to a pseudo address (by loopback) is not the overlay's
+/// session (the session was deleted under a live connection), or while the
+/// pNIC has no address of the client's family, does not leave by the pNIC at
+/// all: it would carry the pseudo address onto the wire. The pNIC's IPv6
+/// address is its own one towards the client (`source6`), chosen per packet
+/// from its list alone. Local traffic to a pseudo address (by loopback) is not the overlay's
 /// business.
 pub(crate) fn rewrite_reply(ov: &Overlay, net: Net, at: HookPoint, out: i32, mut skb: SkbMut<'_>, rcu: &RcuRead) -> Verdict {
     let proto = if at == HookPoint::Ipv6PostRouting { ETH_P_IPV6 } else { ETH_P_IP };
@@ -286,9 +288,17 @@ pub(crate) fn rewrite_reply(ov: &Overlay, net: Net, at: HookPoint, out: i32, mut
     }
     let source = match seg.dst {
         Addr::V4(_) => ov.lower_ipv4().map(Addr::V4),
-        Addr::V6(client) => ov.lower.ipv6_address_towards(client).map(Addr::V6),
+        Addr::V6(client) => ipv6_source(ov.lower.ipv6_addresses(rcu), client).map(Addr::V6),
     };
-    let Some(source) = source else { return Verdict::Accept };
+    let Some(source) = source else {
+        // The pNIC has no address of the client's family (left under a live
+        // connection): sent as is, the pseudo address would be on the wire.
+        if out == ov.lower.ifindex() {
+            vnic.count_tx_dropped();
+            return Verdict::Drop;
+        }
+        return Verdict::Accept;
+    };
     let len = skb.len();
     let Some(mut edit) = skb.tcp_edit(seg.tcp_offset) else {
         // Out of memory unsharing the headers: sent as is, the client would

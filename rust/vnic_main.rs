@@ -9,7 +9,7 @@
 //! on a physical NIC: the receive direction), `overlay` (what the two share),
 //! `supervisor` (the client side), `control` (the genl family), and the pure
 //! packet logic unit-tested on the host: `ingress` (the relay's receive
-//! verdict) and `wire`.
+//! verdict), `source6` (IPv6 source choice) and `wire`.
 
 use kernel::prelude::*;
 
@@ -21,6 +21,7 @@ mod overlay;
 mod relay;
 mod segment;
 mod session;
+mod source6;
 mod supervisor;
 mod vnic;
 mod wire;

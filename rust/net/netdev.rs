@@ -107,31 +107,35 @@ impl NetDev {
         }
     }
 
-    /// The device's IPv6 address the stack would use as source towards
-    /// `dst` (a global one for a global `dst`), if it is one of the device's
-    /// own (not borrowed from another device).
-    pub(crate) fn ipv6_address_towards(&self, dst: [u8; 16]) -> Option<[u8; 16]> {
-        let dev = self.as_raw();
-        let d = in6(dst);
-        let mut out = in6([0; 16]);
-        // SAFETY: a live device; both functions take what locks they need;
-        // the addresses live across the calls.
-        unsafe {
-            let net = bindings::vnic_dev_net(dev);
-            if bindings::ipv6_dev_get_saddr(net, dev, &d, 0, &mut out) != 0
-                || bindings::ipv6_chk_addr(net, &out, dev, 0) == 0
-            {
-                return None;
+    /// The device's own IPv6 addresses, in its list's order (global ones
+    /// first), read under RCU: no other device is looked at.
+    pub(crate) fn ipv6_addresses<'a>(&'a self, _rcu: &'a RcuRead) -> Ipv6Addresses<'a> {
+        // SAFETY: a live device (type invariant), in an RCU read-side section
+        // (token): `ip6_ptr` is an `__rcu` pointer, read once as
+        // `rcu_dereference` does; the inet6_dev it points to is freed only
+        // after a grace period (`in6_dev_put` frees by `call_rcu`), so it
+        // stays valid for `'a`.
+        let head = unsafe {
+            let idev = core::ptr::read_volatile(core::ptr::addr_of!((*self.as_raw()).ip6_ptr));
+            if idev.is_null() {
+                core::ptr::null()
+            } else {
+                core::ptr::addr_of!((*idev).addr_list)
             }
-            Some(out.in6_u.u6_addr8)
-        }
+        };
+        // SAFETY: `head`, if not null, is a list head valid for `'a` (above);
+        // its `next` is read once, as `list_for_each_entry_rcu` does.
+        let next = if head.is_null() { head } else { unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*head).next)).cast_const() } };
+        Ipv6Addresses { head, next, _rcu: core::marker::PhantomData }
     }
 
-    /// Whether `addr` is one of the device's IPv6 addresses.
+    /// Whether `addr` is one of the device's IPv6 addresses (neither
+    /// tentative nor failed; a hash lookup).
     pub(crate) fn has_ipv6_address(&self, addr: [u8; 16]) -> bool {
         let a = in6(addr);
         let dev = self.as_raw();
-        // SAFETY: as in `ipv6_address_towards`.
+        // SAFETY: a live device; `ipv6_chk_addr` takes the RCU read lock it
+        // needs; `a` lives across the call.
         unsafe { bindings::ipv6_chk_addr(bindings::vnic_dev_net(dev), &a, dev, 0) != 0 }
     }
 
@@ -224,6 +228,66 @@ impl Net {
         let dev = unsafe { bindings::ipv6_dev_find(self.0, &a, core::ptr::null_mut()) };
         // SAFETY: as in `ipv4_owner`.
         NonNull::new(dev).map(|d| unsafe { NetDev::from_raw(d.as_ptr()) })
+    }
+}
+
+/// One entry of a device's IPv6 address list.
+#[derive(Clone, Copy)]
+pub(crate) struct Ipv6Address {
+    /// The address.
+    pub(crate) addr: [u8; 16],
+    /// Its prefix length.
+    pub(crate) prefix_len: u8,
+    /// Neither tentative (unless optimistic) nor failed duplicate address
+    /// detection: what `ipv6_chk_addr` accepts as a local address.
+    pub(crate) usable: bool,
+    /// Its preferred lifetime has ended.
+    pub(crate) deprecated: bool,
+}
+
+/// The iterator of [`NetDev::ipv6_addresses`], valid for the RCU section
+/// `'a`.
+///
+/// # Invariants
+///
+/// `head` is null (the device has no IPv6 state) or the `addr_list` of an
+/// inet6_dev valid for `'a`; `next` is `head` or the `if_list` member of an
+/// inet6_ifaddr read from that list under RCU, so valid for `'a` (entries
+/// leave the list by `list_del_rcu`, which keeps their `next`, and are freed
+/// by `kfree_rcu`).
+pub(crate) struct Ipv6Addresses<'a> {
+    head: *const bindings::list_head,
+    next: *const bindings::list_head,
+    _rcu: core::marker::PhantomData<&'a RcuRead>,
+}
+
+impl Iterator for Ipv6Addresses<'_> {
+    type Item = Ipv6Address;
+
+    fn next(&mut self) -> Option<Ipv6Address> {
+        if self.head.is_null() || core::ptr::eq(self.next, self.head) {
+            return None;
+        }
+        let node = self.next;
+        let offset = core::mem::offset_of!(bindings::inet6_ifaddr, if_list);
+        // SAFETY: `node` is the `if_list` of an inet6_ifaddr valid for `'a`
+        // (type invariant), so stepping back by the member's offset gives
+        // that entry (`container_of`). Its address and prefix length are set
+        // before it is linked and never change; `flags` changes under the
+        // entry's lock, and a racy read of a u32 only sees an old or a new
+        // value. `next` is read once, as `list_for_each_entry_rcu` does.
+        unsafe {
+            let ifa = node.cast::<u8>().sub(offset).cast::<bindings::inet6_ifaddr>();
+            let flags = core::ptr::read_volatile(core::ptr::addr_of!((*ifa).flags));
+            self.next = core::ptr::read_volatile(core::ptr::addr_of!((*node).next)).cast_const();
+            let tentative = flags & bindings::IFA_F_TENTATIVE != 0 && flags & bindings::IFA_F_OPTIMISTIC == 0;
+            Some(Ipv6Address {
+                addr: (*ifa).addr.in6_u.u6_addr8,
+                prefix_len: (*ifa).prefix_len.min(128) as u8,
+                usable: !tentative && flags & bindings::IFA_F_DADFAILED == 0,
+                deprecated: flags & bindings::IFA_F_DEPRECATED != 0,
+            })
+        }
     }
 }
 

@@ -9,7 +9,13 @@ mod wire;
 #[path = "../../../rust/ingress.rs"]
 mod ingress;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../rust/source6.rs"]
+mod source6;
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod source6_tests;
 #[cfg(test)]
 mod ingress_tests;
