@@ -42,7 +42,11 @@ pub struct LimitState<K> {
 }
 
 /// The failure counters of at most `capacity` keys. When full, stale
-/// entries go first, then the one with the oldest window.
+/// entries go first, then the unlocked one with the oldest window. A
+/// lock-out is never evicted: keys are the attacker's to choose, and
+/// evicting would let them erase a lock-out by failing with enough other
+/// keys. When every entry is locked out the limiter is saturated and fails
+/// closed: a key it cannot track counts as locked out too.
 #[derive(Debug)]
 pub(crate) struct Limiter<K> {
     limit: RateLimit,
@@ -59,12 +63,21 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         }
     }
 
-    /// Whether `key` is locked out at `now`.
+    /// Whether `key` is locked out at `now` (any untracked key is, while
+    /// the limiter is saturated).
     pub(crate) fn locked(&self, key: &K, now: Instant) -> bool {
-        self.entries
-            .get(key)
-            .and_then(|e| e.locked_until)
-            .is_some_and(|t| now < t)
+        match self.entries.get(key) {
+            Some(e) => e.locked_until.is_some_and(|t| now < t),
+            None => self.saturated(now),
+        }
+    }
+
+    /// Whether the table is full of locked-out keys, so that no new key can
+    /// be counted.
+    fn saturated(&self, now: Instant) -> bool {
+        self.limit.max_failures != 0
+            && self.entries.len() >= self.capacity
+            && self.entries.values().all(|e| e.locked_until.is_some_and(|t| now < t))
     }
 
     /// Counts a failure; returns whether the key is now locked out.
@@ -72,8 +85,9 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         if self.limit.max_failures == 0 {
             return false;
         }
-        if !self.entries.contains_key(key) && self.entries.len() >= self.capacity {
-            self.make_room(now);
+        if !self.entries.contains_key(key) && self.entries.len() >= self.capacity && !self.make_room(now) {
+            // Saturated: the failure cannot be counted, so it is refused.
+            return true;
         }
         let limit = self.limit;
         let e = self.entries.entry(key.clone()).or_insert(Entry {
@@ -129,18 +143,25 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         self.entries.retain(|_, e| !e.stale(now, &limit));
     }
 
-    fn make_room(&mut self, now: Instant) {
+    /// Frees one entry for a new key: a stale one, else the unlocked one
+    /// with the oldest window. `false` if every entry is locked out.
+    fn make_room(&mut self, now: Instant) -> bool {
         self.purge(now);
         if self.entries.len() < self.capacity {
-            return;
+            return true;
         }
         let oldest = self
             .entries
             .iter()
+            .filter(|(_, e)| !e.locked_until.is_some_and(|t| now < t))
             .min_by_key(|(_, e)| e.window_start)
             .map(|(k, _)| k.clone());
-        if let Some(k) = oldest {
-            self.entries.remove(&k);
+        match oldest {
+            Some(k) => {
+                self.entries.remove(&k);
+                true
+            }
+            None => false,
         }
     }
 
@@ -198,6 +219,41 @@ mod tests {
         assert_eq!(l.len(), 4);
         l.purge(t0 + Duration::from_secs(600));
         assert_eq!(l.len(), 0);
+    }
+
+    #[test]
+    fn a_full_table_never_evicts_a_lock_out() {
+        let t0 = Instant::now();
+        let s = |secs| t0 + Duration::from_secs(secs);
+        let mut l = Limiter::new(LIMIT, 4);
+        for _ in 0..3 {
+            l.failure(&0u32, s(0));
+        }
+        assert!(l.locked(&0, s(1)));
+        // Failures of many other keys, each newer than the lock-out's window.
+        for k in 1..100u32 {
+            l.failure(&k, s(1));
+        }
+        assert_eq!(l.len(), 4);
+        assert!(l.locked(&0, s(2)), "the lock-out survived a full table");
+    }
+
+    #[test]
+    fn a_table_full_of_lock_outs_fails_closed() {
+        let t0 = Instant::now();
+        let s = |secs| t0 + Duration::from_secs(secs);
+        let mut l = Limiter::new(LIMIT, 2);
+        for k in [1u32, 2] {
+            for _ in 0..3 {
+                l.failure(&k, s(0));
+            }
+        }
+        assert!(l.locked(&3, s(1)), "an untracked key counts as locked while saturated");
+        assert!(l.failure(&3, s(1)), "its failure cannot be counted and is refused");
+        assert!(l.locked(&1, s(1)) && l.locked(&2, s(1)));
+        // Once the lock-outs end there is room again.
+        assert!(!l.locked(&3, s(31)));
+        assert!(!l.failure(&3, s(31)));
     }
 
     #[test]

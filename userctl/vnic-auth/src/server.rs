@@ -803,9 +803,16 @@ impl Server {
         let Some(p) = self.take_pending(from, rst.txid, &rst.nonce_c, &rst.nonce_s) else {
             return self.dropped(from, DropReason::Unmatched);
         };
+        // Every reset ends an exchange the source started and so counts
+        // against the source (as an abandoned one does), whatever its code:
+        // otherwise one source could loop Auth-REQ/Auth-RST without end.
+        // Only "authentication failed" tested the passcode and counts
+        // against the user too.
         let auth_failed = rst.error == ErrorCode::AUTH_FAILED;
         if auth_failed {
             self.count_failure(from, &p.user, now);
+        } else {
+            self.by_source.failure(&from.ip(), now);
         }
         let reason = match (p.refusal, auth_failed) {
             (Some(refusal), _) => FailReason::from(refusal),

@@ -822,3 +822,38 @@ fn status_shows_a_pending_exchange_and_the_failure_counts() {
     assert_eq!(st.sources.iter().map(|s| (s.key, s.failures)).collect::<Vec<_>>(), [(CLIENT.ip(), 1)]);
     assert!(st.users[0].locked_for.is_none());
 }
+
+#[test]
+fn resets_of_any_code_count_against_the_source() {
+    // A source that answers every challenge with an Auth-RST of its own
+    // choosing (not "authentication failed") tests no passcode, but must not
+    // loop REQ/RST for ever: each reset counts against the source, as an
+    // abandoned exchange does, and the 11th Auth-REQ is refused.
+    let backend = MemBackend::demo();
+    let mut s = server(1);
+    let t0 = Instant::now();
+    for i in 0..10u16 {
+        let mut c = alice_client(t0, i.into());
+        let from = SocketAddr::new(CLIENT.ip(), 2000 + i);
+        s.handle_datagram(t0, from, &c.poll_transmit().expect("req").data, &backend);
+        let Ok(Message::RepReq(rr)) = Message::decode(&s.poll_transmit().expect("challenge").data) else {
+            panic!("no challenge for reset {i}");
+        };
+        let rst = Message::Rst(vnic_auth::AuthRst {
+            txid: rr.txid,
+            error: ErrorCode::TIMEOUT,
+            nonce_c: rr.nonce_c,
+            nonce_s: rr.nonce_s,
+            ext: Vec::new(),
+        });
+        s.handle_datagram(t0, from, &rst.encode().expect("rst"), &backend);
+    }
+    let resets = std::iter::from_fn(|| s.poll_event())
+        .filter(|e| matches!(e, ServerEvent::Failed(f) if f.reason == FailReason::ClientReset(ErrorCode::TIMEOUT)))
+        .count();
+    assert_eq!(resets, 10, "every reset ended its exchange");
+    let mut c = alice_client(t0, 99);
+    s.handle_datagram(t0, CLIENT, &c.poll_transmit().expect("req").data, &backend);
+    c.handle_datagram(t0, SERVER, &s.poll_transmit().expect("answer").data);
+    assert_eq!(c.poll_event(), Some(ClientEvent::Failed(ClientError::Refused(ErrorCode::RATE_LIMITED))));
+}
