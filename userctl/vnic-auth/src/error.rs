@@ -126,6 +126,9 @@ impl ErrorCode {
     pub const KDF_REFUSED: ErrorCode = ErrorCode(10);
     /// The provider failed internally (e.g. its database).
     pub const INTERNAL: ErrorCode = ErrorCode(11);
+    /// The Auth-REQ names a client address other than its source, and the
+    /// source is not a bridge box the provider trusts to speak for others.
+    pub const CLIENT_NOT_ALLOWED: ErrorCode = ErrorCode(12);
 }
 
 impl fmt::Display for ErrorCode {
@@ -143,6 +146,9 @@ impl fmt::Display for ErrorCode {
             ErrorCode::UNSUPPORTED_APPLICATION => "unsupported cooperative application",
             ErrorCode::KDF_REFUSED => "the client refused the provider's argon2 parameters",
             ErrorCode::INTERNAL => "internal error on the provider",
+            ErrorCode::CLIENT_NOT_ALLOWED => {
+                "the provider does not let this host ask for sessions of another client address"
+            }
             ErrorCode(other) => return write!(f, "error code {other}"),
         };
         f.write_str(text)

@@ -84,6 +84,14 @@ pub trait Backend {
         let _ = (client, user, id);
         false
     }
+    /// Whether requests from `source` may name another client address
+    /// (`info_client`): a bridge box asking for the clients of its LAN. The
+    /// default says no: a host asks for sessions of its own address only, so
+    /// nobody can replace the session of another client.
+    fn may_speak_for_others(&self, source: IpAddr) -> bool {
+        let _ = source;
+        false
+    }
 }
 
 /// The server's settings. [`ServerConfig::new`] gives the defaults.
@@ -197,6 +205,9 @@ pub enum FailReason {
     BadClientProof,
     /// No such service.
     NoSuchService,
+    /// The request names a client address other than its source, and the
+    /// source may not speak for others.
+    ClientNotAllowed,
     /// The source or the user is locked out, or the source has too many
     /// exchanges in progress.
     RateLimited,
@@ -229,6 +240,7 @@ impl FailReason {
             | FailReason::WrongPasscode
             | FailReason::BadClientProof => ErrorCode::AUTH_FAILED,
             FailReason::NoSuchService => ErrorCode::NO_SUCH_SERVICE,
+            FailReason::ClientNotAllowed => ErrorCode::CLIENT_NOT_ALLOWED,
             FailReason::RateLimited => ErrorCode::RATE_LIMITED,
             FailReason::Busy => ErrorCode::BUSY,
             FailReason::NoFreeId => ErrorCode::NO_FREE_ID,
@@ -261,6 +273,9 @@ impl fmt::Display for FailReason {
             }
             FailReason::BadClientProof => f.write_str("the client's proof is wrong"),
             FailReason::NoSuchService => f.write_str("no such service"),
+            FailReason::ClientNotAllowed => {
+                f.write_str("names another client address, and the source is not a trusted bridge box")
+            }
             FailReason::RateLimited => {
                 f.write_str("too many failed attempts or exchanges, refused for now")
             }
@@ -659,6 +674,15 @@ impl Server {
         backend: &dyn Backend,
     ) -> Result<(), FailReason> {
         self.admit(now, from, &req.user)?;
+        // An IPv4 client seen through a dual-stack socket is ::ffff:a.b.c.d.
+        let source = from.ip().to_canonical();
+        let client = req.client.map_or(source, |c| c.to_canonical());
+        // Checked before the user is looked at, so the answer tells nothing
+        // about users; it counts against the source like any refusal.
+        if client != source && !backend.may_speak_for_others(source) {
+            self.by_source.failure(&from.ip(), now);
+            return Err(FailReason::ClientNotAllowed);
+        }
         let internal = |what: &str| FailReason::Internal(what.to_owned());
         let (verifier, target, refusal) = match backend.lookup(&req.user, &req.service) {
             Lookup::Found { verifier, target } => (verifier, target, None),
@@ -673,8 +697,6 @@ impl Server {
             }
             Lookup::Unavailable => return Err(FailReason::Unavailable),
         };
-        // An IPv4 client seen through a dual-stack socket is ::ffff:a.b.c.d.
-        let client = req.client.unwrap_or(from.ip()).to_canonical();
         let renew = wire::Tlv::renew_id(&req.ext).filter(|id| {
             refusal.is_none() && !self.reserved.contains(id) && backend.renewable(client, &req.user, *id)
         });

@@ -139,11 +139,12 @@ fn the_passcode_never_crosses_the_wire_and_the_id_is_sealed() {
 }
 
 #[test]
-fn info_client_names_the_session_address() {
+fn info_client_names_the_session_address_from_a_bridge_box() {
     let mut config = client_config("alice", b"alice's passcode", "http");
     let lan_client = IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3));
     config.client_addr = Some(lan_client);
-    let mut net = Net::new(config, server(1), MemBackend::demo());
+    let backend = MemBackend { bridge_boxes: vec![CLIENT.ip()], ..MemBackend::demo() };
+    let mut net = Net::new(config, server(1), backend);
     net.run(Duration::from_secs(60));
     assert_eq!(
         granted_session(&net.server_events())
@@ -151,6 +152,27 @@ fn info_client_names_the_session_address() {
             .client,
         lan_client
     );
+}
+
+#[test]
+fn only_a_bridge_box_may_name_another_client() {
+    // Any other host asks for its own address only: otherwise a user could
+    // name another client's address and replace that client's session.
+    let mut config = client_config("alice", b"alice's passcode", "http");
+    config.client_addr = Some(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)));
+    let mut net = Net::new(config, server(1), MemBackend::demo());
+    net.run(Duration::from_secs(60));
+    assert!(granted_session(&net.server_events()).is_none(), "granted for another address");
+    assert_eq!(failures(&net.server_events()), vec![FailReason::ClientNotAllowed]);
+    assert_eq!(client_error(&net), Some(ClientError::Refused(ErrorCode::CLIENT_NOT_ALLOWED)));
+    let sentence = ErrorCode::CLIENT_NOT_ALLOWED.to_string();
+    assert!(sentence.contains("another client address"), "{sentence}");
+    // Naming its own address is what every host may do.
+    let mut config = client_config("alice", b"alice's passcode", "http");
+    config.client_addr = Some(CLIENT.ip());
+    let mut net = Net::new(config, server(1), MemBackend::demo());
+    net.run(Duration::from_secs(60));
+    assert!(granted_session(&net.server_events()).is_some(), "refused its own address");
 }
 
 #[test]
@@ -551,6 +573,7 @@ fn backend_clone(b: &MemBackend) -> MemBackend {
         in_use: b.in_use.clone(),
         live: b.live.clone(),
         unavailable: b.unavailable,
+        bridge_boxes: b.bridge_boxes.clone(),
     }
 }
 

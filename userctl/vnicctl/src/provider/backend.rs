@@ -62,6 +62,10 @@ impl Backend for Credentials<'_> {
         }
     }
 
+    fn may_speak_for_others(&self, source: IpAddr) -> bool {
+        self.config.bridge_boxes.contains(&source)
+    }
+
     fn renewable(&self, client: IpAddr, user: &str, id: NonZeroU16) -> bool {
         let Some((rule, vnic)) = *self.chosen.borrow() else {
             return false;

@@ -36,6 +36,10 @@ pub struct Config {
     pub per_user: vnic_auth::RateLimit,
     /// Failed attempts allowed per source address before a lock-out.
     pub per_source: vnic_auth::RateLimit,
+    /// Supervisors in bridge mode: the only sources whose Auth-REQs may
+    /// name another client address (`info_client`). Every other host gets
+    /// sessions for the address it sends from.
+    pub bridge_boxes: Vec<IpAddr>,
 }
 
 /// Which IDs sessions of a vNIC get.
@@ -142,6 +146,8 @@ struct RawConfig {
     user: Vec<RawUser>,
     #[serde(default)]
     rate_limit: RawRateLimit,
+    #[serde(default)]
+    bridge_boxes: Vec<String>,
 }
 
 /// `[rate_limit]`: failures within the window that lock a user or a source
@@ -236,7 +242,15 @@ pub fn parse(text: &str) -> Result<Config, String> {
         users,
         per_user,
         per_source,
+        bridge_boxes: raw.bridge_boxes.iter().map(|a| bridge_box(a)).collect::<Result<_, _>>()?,
     })
+}
+
+/// One `bridge_boxes` entry: an IP address (a mapped IPv4 one is IPv4).
+fn bridge_box(text: &str) -> Result<IpAddr, String> {
+    text.parse::<IpAddr>()
+        .map(|a| a.to_canonical())
+        .map_err(|_| format!("bridge_boxes: '{text}' is not an IP address like 10.0.0.5"))
 }
 
 fn listen_addr(text: Option<&str>) -> Result<SocketAddr, String> {
@@ -374,6 +388,16 @@ mod tests {
         let c = parse(&sample("[rate_limit]\nuser_failures = 3\nuser_lockout_secs = 2\nsource_failures = 0")).unwrap();
         assert_eq!((c.per_user.max_failures, c.per_user.lockout.as_secs(), c.per_user.window), (3, 2, d.per_user.window));
         assert_eq!(c.per_source.max_failures, 0);
+    }
+
+    #[test]
+    fn bridge_boxes_default_to_none() {
+        assert!(parse(&sample("")).unwrap().bridge_boxes.is_empty());
+        let c = parse(&sample("bridge_boxes = [\"10.0.0.5\", \"::ffff:10.0.0.6\", \"fd00::5\"]")).unwrap();
+        let want: Vec<IpAddr> = ["10.0.0.5", "10.0.0.6", "fd00::5"].iter().map(|a| a.parse().unwrap()).collect();
+        assert_eq!(c.bridge_boxes, want, "mapped IPv4 is IPv4");
+        let e = parse(&sample("bridge_boxes = [\"10.0.0\"]")).unwrap_err();
+        assert!(e.contains("bridge_boxes"), "{e}");
     }
 
     #[test]
