@@ -3,7 +3,7 @@
 //! send what [`Server::poll_transmit`] returns and act on
 //! [`Server::poll_event`].
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU16;
@@ -91,6 +91,15 @@ pub trait Backend {
     fn may_speak_for_others(&self, source: IpAddr) -> bool {
         let _ = source;
         false
+    }
+    /// Whether `id`, on the vNIC of the last successful
+    /// [`lookup`](Self::lookup), belongs to one session at a time (an ID
+    /// range) rather than to every client of the vNIC (a fixed ID, which
+    /// sessions share since the relay tells them apart by client address).
+    /// The default says it does.
+    fn id_exclusive(&self, id: NonZeroU16) -> bool {
+        let _ = id;
+        true
     }
 }
 
@@ -390,7 +399,7 @@ pub struct PendingExchange {
     pub service: String,
     /// The client the session would be for.
     pub client: IpAddr,
-    /// The ID offered (held back from other exchanges meanwhile).
+    /// The ID offered (other exchanges avoid it while another is free).
     pub id: u16,
     /// The vNIC number of the service.
     pub vnic: u16,
@@ -428,6 +437,10 @@ struct Pending {
     id: NonZeroU16,
     target: Target,
     refusal: Option<Refusal>,
+    /// Its ID belongs to one session at a time ([`Backend::id_exclusive`]).
+    exclusive: bool,
+    /// When the challenge was made.
+    challenged: Instant,
     expires: Instant,
     resend: Resend,
 }
@@ -441,7 +454,13 @@ pub struct Server {
     config: ServerConfig,
     rng: Box<dyn Random>,
     pending: BTreeMap<(SocketAddr, u32), Pending>,
-    reserved: HashSet<NonZeroU16>,
+    /// How many pending exchanges offer each ID: new exchanges avoid them
+    /// while others are free, but nothing is held before a proof.
+    offered: HashMap<NonZeroU16, u32>,
+    /// When each exclusive ID was last granted, for the last challenge
+    /// lifetime: an exchange whose ID went to another since its challenge
+    /// is refused "busy" at its proof.
+    granted_at: HashMap<NonZeroU16, Instant>,
     by_user: Limiter<String>,
     by_source: Limiter<IpAddr>,
     replay: ReplayCache,
@@ -468,7 +487,8 @@ impl Server {
             config,
             rng,
             pending: BTreeMap::new(),
-            reserved: HashSet::new(),
+            offered: HashMap::new(),
+            granted_at: HashMap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             last_purge: None,
@@ -697,21 +717,24 @@ impl Server {
             }
             Lookup::Unavailable => return Err(FailReason::Unavailable),
         };
-        let renew = wire::Tlv::renew_id(&req.ext).filter(|id| {
-            refusal.is_none() && !self.reserved.contains(id) && backend.renewable(client, &req.user, *id)
-        });
+        let renew = wire::Tlv::renew_id(&req.ext)
+            .filter(|id| refusal.is_none() && backend.renewable(client, &req.user, *id));
+        // No ID is held for an exchange before its client proves the
+        // passcode (a spoofed Auth-REQ must not block a fixed-ID vNIC or
+        // drain a range): IDs other pending exchanges offer are avoided
+        // while others are free, and a conflict is settled at the proof.
         let id = match (refusal, renew) {
             (None, Some(id)) => id,
             (None, None) => {
-                let reserved = &self.reserved;
-                ids::allocate(self.rng.as_mut(), &|id| {
-                    reserved.contains(&id) || backend.id_in_use(id)
-                })
-                .ok_or(FailReason::NoFreeId)?
+                let offered = &self.offered;
+                ids::allocate(self.rng.as_mut(), &|id| offered.contains_key(&id) || backend.id_in_use(id))
+                    .or_else(|| ids::allocate(self.rng.as_mut(), &|id| backend.id_in_use(id)))
+                    .ok_or(FailReason::NoFreeId)?
             }
-            // Not reserved: nobody can open it.
+            // Offered nowhere else: nobody can open it.
             (Some(_), _) => ids::allocate(self.rng.as_mut(), &|_| false).ok_or(FailReason::NoFreeId)?,
         };
+        let exclusive = refusal.is_none() && backend.id_exclusive(id);
         if !self.replay.insert(&req.user, &req.nonce_c, now) {
             return Err(FailReason::Busy);
         }
@@ -745,7 +768,7 @@ impl Server {
             .encode()
             .map_err(FailReason::Malformed)?;
         if refusal.is_none() {
-            self.reserved.insert(id);
+            *self.offered.entry(id).or_insert(0) += 1;
         }
         self.transmits.push_back(Transmit {
             to: from,
@@ -763,6 +786,8 @@ impl Server {
             id,
             target,
             refusal,
+            exclusive,
+            challenged: now,
             expires: now + self.config.challenge_lifetime,
             resend: Resend::start(now, &self.config.retransmit),
         };
@@ -784,8 +809,21 @@ impl Server {
             return None;
         }
         let p = self.pending.remove(&key)?;
-        self.reserved.remove(&p.id);
+        self.withdraw(p.id, p.refusal.is_none());
         Some(p)
+    }
+
+    /// One pending exchange that offered `id` is over.
+    fn withdraw(&mut self, id: NonZeroU16, counted: bool) {
+        if !counted {
+            return;
+        }
+        if let Some(n) = self.offered.get_mut(&id) {
+            *n -= 1;
+            if *n == 0 {
+                self.offered.remove(&id);
+            }
+        }
     }
 
     fn on_rep(&mut self, now: Instant, from: SocketAddr, rep: AuthRep) {
@@ -799,8 +837,20 @@ impl Server {
                 .ok()
         });
         let valid = expected.is_some_and(|e| proofs_equal(&e, &rep.proof));
+        // Another exchange offered the same exclusive ID and proved first.
+        let taken = p.exclusive && self.granted_at.get(&p.id).is_some_and(|&t| t >= p.challenged);
         let reason = match (p.refusal, valid) {
+            (None, true) if taken => {
+                // Not a failure: the client proved its passcode and may try
+                // again at once.
+                self.by_user.clear(&p.user);
+                self.send_rst(from, rep.txid, ErrorCode::BUSY, p.nonce_c, p.nonce_s);
+                return self.fail(from, Some((&p.user, &p.service)), FailReason::Busy);
+            }
             (None, true) => {
+                if p.exclusive {
+                    self.granted_at.insert(p.id, now);
+                }
                 self.by_user.clear(&p.user);
                 let session = Session {
                     peer: from,
@@ -860,7 +910,7 @@ impl Server {
             let Some(p) = self.pending.remove(&(peer, txid)) else {
                 continue;
             };
-            self.reserved.remove(&p.id);
+            self.withdraw(p.id, p.refusal.is_none());
             self.by_source.failure(&peer.ip(), now);
             self.send_rst(peer, txid, ErrorCode::TIMEOUT, p.nonce_c, p.nonce_s);
             let reason = p.refusal.map_or(FailReason::Timeout, FailReason::from);
@@ -873,6 +923,8 @@ impl Server {
             return;
         }
         self.last_purge = Some(now);
+        let lifetime = self.config.challenge_lifetime;
+        self.granted_at.retain(|_, &mut t| now < t + lifetime);
         self.by_user.purge(now);
         self.by_source.purge(now);
         self.replay.purge(now);

@@ -574,6 +574,7 @@ fn backend_clone(b: &MemBackend) -> MemBackend {
         live: b.live.clone(),
         unavailable: b.unavailable,
         bridge_boxes: b.bridge_boxes.clone(),
+        fixed: b.fixed,
     }
 }
 
@@ -879,4 +880,80 @@ fn resets_of_any_code_count_against_the_source() {
     s.handle_datagram(t0, CLIENT, &c.poll_transmit().expect("req").data, &backend);
     c.handle_datagram(t0, SERVER, &s.poll_transmit().expect("answer").data);
     assert_eq!(c.poll_event(), Some(ClientEvent::Failed(ClientError::Refused(ErrorCode::RATE_LIMITED))));
+}
+
+/// Sends an Auth-REQ of alice from `from` and returns the ID its challenge
+/// seals (as her client opens it) and the client, ready to answer.
+fn challenged(s: &mut Server, backend: &MemBackend, now: Instant, from: SocketAddr, seed: u64) -> (u16, Client) {
+    let mut c = alice_client(now, seed);
+    s.handle_datagram(now, from, &c.poll_transmit().expect("req").data, backend);
+    c.handle_datagram(now, SERVER, &s.poll_transmit().expect("challenge").data);
+    let Some(ClientEvent::Granted(g)) = c.poll_event() else { panic!("no challenge for {from}") };
+    (g.id.get(), c)
+}
+
+/// A backend whose only free IDs are `free`.
+fn only_free(free: &[u16]) -> MemBackend {
+    let b = MemBackend::demo();
+    b.in_use.borrow_mut().extend((1..=u16::MAX).filter(|i| !free.contains(i)));
+    b
+}
+
+#[test]
+fn a_spoofed_auth_req_does_not_block_a_fixed_id() {
+    // One Auth-REQ naming alice, from an address that never answers, used to
+    // hold the vNIC's single ID for the challenge's lifetime.
+    let backend = MemBackend { fixed: Some(7), ..MemBackend::demo() };
+    let mut s = server(1);
+    let t0 = Instant::now();
+    let (spoofed_id, _) = challenged(&mut s, &backend, t0, "203.0.113.9:5000".parse().unwrap(), 1);
+    assert_eq!(spoofed_id, 7);
+    let mut net = alice_with(backend);
+    net.server = s;
+    net.run(Duration::from_secs(60));
+    assert_eq!(granted_session(&net.server_events()).map(|s| s.id.get()), Some(7), "{:?}", net.server_events());
+}
+
+#[test]
+fn pending_exchanges_do_not_drain_an_id_range() {
+    let backend = only_free(&[100, 101]);
+    let mut s = server(1);
+    let t0 = Instant::now();
+    for i in 0..2u8 {
+        challenged(&mut s, &backend, t0, SocketAddr::from(([203, 0, 113, i], 5000)), i.into());
+    }
+    let mut net = alice_with(backend);
+    net.server = s;
+    net.run(Duration::from_secs(60));
+    let id = granted_session(&net.server_events()).map(|s| s.id.get());
+    assert!(matches!(id, Some(100 | 101)), "{id:?}: {:?}", net.server_events());
+}
+
+#[test]
+fn of_two_proofs_for_one_exclusive_id_the_second_is_told_busy() {
+    let backend = only_free(&[100]);
+    let mut s = server(1);
+    let t0 = Instant::now();
+    let (a, b) = ("192.0.2.21:1".parse().unwrap(), "192.0.2.22:1".parse().unwrap());
+    let (id_a, mut ca) = challenged(&mut s, &backend, t0, a, 1);
+    let (id_b, mut cb) = challenged(&mut s, &backend, t0, b, 2);
+    assert_eq!((id_a, id_b), (100, 100), "the only free ID offered twice");
+    s.handle_datagram(t0, a, &ca.poll_transmit().expect("rep a").data, &backend);
+    s.handle_datagram(t0, b, &cb.poll_transmit().expect("rep b").data, &backend);
+    let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    let grants: Vec<_> = events.iter().filter_map(|e| if let ServerEvent::Granted(g) = e { Some(g.peer) } else { None }).collect();
+    assert_eq!(grants, vec![a], "{events:?}");
+    assert_eq!(failures(&events), vec![FailReason::Busy]);
+    let to_b: Vec<_> = std::iter::from_fn(|| s.poll_transmit()).filter(|t| t.to == b).map(|t| t.data).collect();
+    assert_eq!(rst_codes(&to_b), vec![ErrorCode::BUSY]);
+    // Busy is no failure: b tries again at once (the provider now knows 100
+    // is a's; 101 came free) and is granted.
+    backend.in_use.borrow_mut().insert(100);
+    backend.in_use.borrow_mut().remove(&101);
+    let later = t0 + SECOND;
+    let (id, mut cb) = challenged(&mut s, &backend, later, b, 3);
+    assert_eq!(id, 101);
+    s.handle_datagram(later, b, &cb.poll_transmit().expect("rep b again").data, &backend);
+    let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(granted_session(&events).map(|g| (g.peer, g.id.get())), Some((b, 101)), "{events:?}");
 }

@@ -78,6 +78,8 @@ pub struct MemBackend {
     pub unavailable: bool,
     /// Sources that may ask for sessions of other client addresses.
     pub bridge_boxes: Vec<IpAddr>,
+    /// A fixed ID every client gets (shared; others count as in use).
+    pub fixed: Option<u16>,
 }
 
 impl MemBackend {
@@ -134,7 +136,14 @@ impl Backend for MemBackend {
     }
 
     fn id_in_use(&self, id: NonZeroU16) -> bool {
-        self.in_use.borrow().contains(&id.get())
+        match self.fixed {
+            Some(f) => id.get() != f,
+            None => self.in_use.borrow().contains(&id.get()),
+        }
+    }
+
+    fn id_exclusive(&self, _id: NonZeroU16) -> bool {
+        self.fixed.is_none()
     }
 
     fn renewable(&self, client: IpAddr, user: &str, id: NonZeroU16) -> bool {

@@ -62,6 +62,12 @@ impl Backend for Credentials<'_> {
         }
     }
 
+    /// A fixed ID is every client's on its vNIC; an ID of a range is one
+    /// session's.
+    fn id_exclusive(&self, _id: NonZeroU16) -> bool {
+        !matches!(*self.chosen.borrow(), Some((IdRule::Fixed(_), _)))
+    }
+
     fn may_speak_for_others(&self, source: IpAddr) -> bool {
         self.config.bridge_boxes.contains(&source)
     }
@@ -95,6 +101,7 @@ mod tests {
         assert_eq!(found(&b, "alice", "http"), (1, 80));
         assert!(!b.id_in_use(NonZeroU16::new(1).unwrap()));
         assert!(b.id_in_use(NonZeroU16::new(2).unwrap()));
+        assert!(!b.id_exclusive(NonZeroU16::new(1).unwrap()), "a fixed ID is shared");
         assert_eq!(found(&b, "bob", "http"), (2, 80));
         assert_eq!(found(&b, "alice", "ssh"), (2, 22));
     }
@@ -104,6 +111,7 @@ mod tests {
         let (c, used, owners) = (parse(&sample("")).unwrap(), (100..199).collect(), Owners::new());
         let b = Credentials::new(&c, &used, &owners);
         found(&b, "bob", "http");
+        assert!(b.id_exclusive(NonZeroU16::new(199).unwrap()), "an ID of a range is one session's");
         let free: Vec<u16> = (1..=300).filter(|&i| !b.id_in_use(NonZeroU16::new(i).unwrap())).collect();
         assert_eq!(free, vec![199]);
     }
