@@ -35,12 +35,18 @@ messages = json.load(open(vectors))["messages"]
 seeds = [bytes.fromhex(h) for h in messages.values()]
 auth_req = bytes.fromhex(messages["auth_req"])
 TXID, NONCE_C = slice(8, 12), slice(136, 168)  # Documentation/auth-protocol.md
+SENDER = slice(17, 40)  # after sender kind 1 (info_client): family, port, reserved, address
 
 
 def forged_req():
+    """The vectors' Auth-REQ with a new txid and Nc, and info_client of
+    family 0 (the session would be for the source, which the provider
+    accepts from any host; the vector's own client address it accepts from
+    bridge boxes only, and the mutations keep sending that)."""
     m = bytearray(auth_req)
     m[TXID] = os.urandom(4)
     m[NONCE_C] = os.urandom(32)
+    m[SENDER] = bytes(23)
     return bytes(m)
 
 

@@ -698,9 +698,9 @@ impl Server {
         let source = from.ip().to_canonical();
         let client = req.client.map_or(source, |c| c.to_canonical());
         // Checked before the user is looked at, so the answer tells nothing
-        // about users; it counts against the source like any refusal.
+        // about users. Not counted: it costs no state and no crypto, and
+        // the answer is smaller than the request.
         if client != source && !backend.may_speak_for_others(source) {
-            self.by_source.failure(&from.ip(), now);
             return Err(FailReason::ClientNotAllowed);
         }
         let internal = |what: &str| FailReason::Internal(what.to_owned());
