@@ -140,7 +140,8 @@ pub(crate) fn ipv6_source(addrs: impl Iterator<Item = Ipv6Address>, peer: [u8; 1
         addr: a.addr,
         prefix_len: a.prefix_len,
         usable: a.usable,
-        deprecated: a.deprecated,
+        deprecated: a.deprecated || a.optimistic,
+        temporary: a.temporary,
     });
     source6::choose(&peer, candidates)
 }

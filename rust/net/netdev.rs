@@ -111,10 +111,11 @@ impl NetDev {
     /// first), read under RCU: no other device is looked at.
     pub(crate) fn ipv6_addresses<'a>(&'a self, _rcu: &'a RcuRead) -> Ipv6Addresses<'a> {
         // SAFETY: a live device (type invariant), in an RCU read-side section
-        // (token): `ip6_ptr` is an `__rcu` pointer, read once as
-        // `rcu_dereference` does; the inet6_dev it points to is freed only
-        // after a grace period (`in6_dev_put` frees by `call_rcu`), so it
-        // stays valid for `'a`.
+        // (token): `ip6_ptr` is an `__rcu` pointer (published with
+        // `rcu_assign_pointer`), read once as `rcu_dereference` does; the
+        // inet6_dev it points to is freed only after a grace period
+        // (`in6_dev_finish_destroy` frees by `call_rcu`), so it stays valid
+        // for `'a`.
         let head = unsafe {
             let idev = core::ptr::read_volatile(core::ptr::addr_of!((*self.as_raw()).ip6_ptr));
             if idev.is_null() {
@@ -123,20 +124,25 @@ impl NetDev {
                 core::ptr::addr_of!((*idev).addr_list)
             }
         };
-        // SAFETY: `head`, if not null, is a list head valid for `'a` (above);
-        // its `next` is read once, as `list_for_each_entry_rcu` does.
-        let next = if head.is_null() { head } else { unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*head).next)).cast_const() } };
+        let next = if head.is_null() {
+            head
+        } else {
+            // SAFETY: `head` is a list head valid for `'a` (above); its `next`
+            // is read once, as `list_for_each_entry_rcu` does.
+            unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*head).next)).cast_const() }
+        };
         Ipv6Addresses { head, next, _rcu: core::marker::PhantomData }
     }
 
-    /// Whether `addr` is one of the device's IPv6 addresses (neither
-    /// tentative nor failed; a hash lookup).
+    /// Whether `addr` is one of this device's own IPv6 addresses (neither
+    /// tentative nor failed; a hash lookup). Strict: a global address of
+    /// another device does not count, as it would with `strict` 0.
     pub(crate) fn has_ipv6_address(&self, addr: [u8; 16]) -> bool {
         let a = in6(addr);
         let dev = self.as_raw();
         // SAFETY: a live device; `ipv6_chk_addr` takes the RCU read lock it
         // needs; `a` lives across the call.
-        unsafe { bindings::ipv6_chk_addr(bindings::vnic_dev_net(dev), &a, dev, 0) != 0 }
+        unsafe { bindings::ipv6_chk_addr(bindings::vnic_dev_net(dev), &a, dev, 1) != 0 }
     }
 
     /// The device's traffic counters (the sum over CPUs).
@@ -243,6 +249,10 @@ pub(crate) struct Ipv6Address {
     pub(crate) usable: bool,
     /// Its preferred lifetime has ended.
     pub(crate) deprecated: bool,
+    /// Optimistic: usable while its duplicate detection runs.
+    pub(crate) optimistic: bool,
+    /// A privacy (temporary) address.
+    pub(crate) temporary: bool,
 }
 
 /// The iterator of [`NetDev::ipv6_addresses`], valid for the RCU section
@@ -273,9 +283,11 @@ impl Iterator for Ipv6Addresses<'_> {
         // SAFETY: `node` is the `if_list` of an inet6_ifaddr valid for `'a`
         // (type invariant), so stepping back by the member's offset gives
         // that entry (`container_of`). Its address and prefix length are set
-        // before it is linked and never change; `flags` changes under the
-        // entry's lock, and a racy read of a u32 only sees an old or a new
-        // value. `next` is read once, as `list_for_each_entry_rcu` does.
+        // before it is linked and never change. `flags` is written by addrconf
+        // without our synchronisation (some writes in two steps), so a read
+        // may see a passing combination of bits: it can only steer one
+        // packet's choice, never memory safety. `next` is read once, as
+        // `list_for_each_entry_rcu` does.
         unsafe {
             let ifa = node.cast::<u8>().sub(offset).cast::<bindings::inet6_ifaddr>();
             let flags = core::ptr::read_volatile(core::ptr::addr_of!((*ifa).flags));
@@ -286,6 +298,8 @@ impl Iterator for Ipv6Addresses<'_> {
                 prefix_len: (*ifa).prefix_len.min(128) as u8,
                 usable: !tentative && flags & bindings::IFA_F_DADFAILED == 0,
                 deprecated: flags & bindings::IFA_F_DEPRECATED != 0,
+                optimistic: flags & bindings::IFA_F_OPTIMISTIC != 0,
+                temporary: flags & bindings::IFA_F_TEMPORARY != 0,
             })
         }
     }

@@ -8,7 +8,7 @@ fn a(s: &str) -> [u8; 16] {
 }
 
 fn c(s: &str, prefix_len: u8) -> Candidate {
-    Candidate { addr: a(s), prefix_len, usable: true, deprecated: false }
+    Candidate { addr: a(s), prefix_len, usable: true, deprecated: false, temporary: false }
 }
 
 fn pick(dst: &str, list: &[Candidate]) -> Option<Ipv6Addr> {
@@ -20,7 +20,7 @@ fn scopes() {
     assert_eq!(scope(&a("fe80::1")), 2);
     assert_eq!(scope(&a("febf::1")), 2);
     assert_eq!(scope(&a("fec0::1")), 5);
-    assert_eq!(scope(&a("::1")), 1);
+    assert_eq!(scope(&a("::1")), 2);
     assert_eq!(scope(&a("ff02::1")), 2);
     assert_eq!(scope(&a("ff0e::1")), 14);
     assert_eq!(scope(&a("2001:db8::1")), 14);
@@ -86,4 +86,20 @@ fn smallest_scope_that_reaches_the_peer() {
 fn ties_keep_list_order() {
     let list = [c("fd00:1::1", 64), c("fd00:1::2", 64)];
     assert_eq!(pick("fd00:3::9", &list), Some("fd00:1::1".parse().unwrap()));
+}
+
+#[test]
+fn public_before_temporary_whatever_the_list_order() {
+    // A new temporary address goes to the head of the list and shares the
+    // public one's /64: only rule 7 tells them apart.
+    let tmp = Candidate { temporary: true, ..c("fd00:2::8c1f:22ff:fe01:9", 64) };
+    let public = c("fd00:2::1", 64);
+    assert_eq!(pick("fd00:1::2", &[tmp, public]), Some("fd00:2::1".parse().unwrap()));
+    assert_eq!(pick("fd00:1::2", &[tmp]), Some("fd00:2::8c1f:22ff:fe01:9".parse().unwrap()));
+}
+
+#[test]
+fn multicast_and_unspecified_are_never_sources() {
+    assert_eq!(pick("fd00:1::2", &[c("ff0e::1", 128), c("::", 0)]), None);
+    assert_eq!(pick("fd00:1::2", &[c("ff0e::1", 128), c("fd00:2::1", 64)]), Some("fd00:2::1".parse().unwrap()));
 }
