@@ -1,8 +1,9 @@
 -- vnic.lua: Wireshark/tshark dissector for vnic.
 --
 --   * vnic_auth: the cooperative UDP messages of Documentation/auth-protocol.md
---     (Auth-REQ, Auth-REP & REQ, Auth-REP, Auth-RST), on UDP port 7390 and,
---     by the magic "VN" version 1, on any UDP port. Every field has the name
+--     version 2 (Auth-REQ, Auth-RETRY, Auth-REP & REQ, Auth-REP, Auth-GRANT,
+--     Auth-RST), on UDP port 7390 and, by the magic "VN" version 2, on any
+--     UDP port; a version 1 message shows its header only. Every field has the name
 --     auth-protocol.md gives it: vnic_auth.txid, vnic_auth.user, ...
 --   * vnic: a post-dissector naming the ID a TCP segment carries: the
 --     urgent pointer with URG clear (vnic.id, "vnic ID n" in the tree and
@@ -15,16 +16,19 @@
 
 local auth = Proto("vnic_auth", "vnic cooperative application (authentication)")
 
-local kinds = { [0x01] = "Auth-REQ", [0x03] = "Auth-REP & REQ", [0x02] = "Auth-REP", [0x0c] = "Auth-RST" }
+local kinds = {
+    [0x01] = "Auth-REQ", [0x04] = "Auth-RETRY", [0x03] = "Auth-REP & REQ", [0x02] = "Auth-REP",
+    [0x12] = "Auth-GRANT", [0x0c] = "Auth-RST",
+}
 local sender_kinds = { [0] = "none", [1] = "info_client", [2] = "info_vNIC" }
 local families = { [0] = "none", [4] = "IPv4", [6] = "IPv6" }
 local kdfs = { [0] = "none", [1] = "argon2id v0x13" }
 local errors = {
     [1] = "AUTH_FAILED", [2] = "NO_SUCH_SERVICE", [3] = "RATE_LIMITED", [4] = "BUSY",
     [5] = "NO_FREE_ID", [6] = "TIMEOUT", [7] = "UNSUPPORTED_VERSION", [8] = "MALFORMED",
-    [9] = "UNSUPPORTED_APPLICATION", [10] = "KDF_REFUSED", [11] = "INTERNAL",
+    [9] = "UNSUPPORTED_APPLICATION", [10] = "KDF_REFUSED", [11] = "INTERNAL", [12] = "CLIENT_NOT_ALLOWED",
 }
-local tlv_types = { [0x0001] = "renew" }
+local tlv_types = {}
 
 local F = {
     message = ProtoField.string("vnic_auth.message", "Message"),
@@ -35,6 +39,7 @@ local F = {
     flag_rep = ProtoField.bool("vnic_auth.control_flags.rep", "rep", 8, nil, 0x02),
     flag_rst = ProtoField.bool("vnic_auth.control_flags.rst", "rst", 8, nil, 0x04),
     flag_error = ProtoField.bool("vnic_auth.control_flags.error", "error", 8, nil, 0x08),
+    flag_grant = ProtoField.bool("vnic_auth.control_flags.grant", "grant", 8, nil, 0x10),
     coop_flags = ProtoField.uint16("vnic_auth.cooperative_flags", "Cooperative flags", base.HEX),
     coop_auth = ProtoField.bool("vnic_auth.cooperative_flags.auth", "auth", 16, nil, 0x0001),
     error_code = ProtoField.uint16("vnic_auth.error_code", "Error code", base.DEC, errors),
@@ -56,22 +61,21 @@ local F = {
     argon2_p = ProtoField.uint8("vnic_auth.argon2_p", "argon2 p (lanes)"),
     argon2_t = ProtoField.uint16("vnic_auth.argon2_t", "argon2 t (iterations)"),
     argon2_m = ProtoField.uint32("vnic_auth.argon2_m", "argon2 m (KiB)"),
-    salt = ProtoField.bytes("vnic_auth.salt", "Salt"),
-    proof = ProtoField.bytes("vnic_auth.proof", "Proof"),
+    cookie = ProtoField.bytes("vnic_auth.cookie", "Cookie"),
     id = ProtoField.uint16("vnic_auth.id", "id (sealed)", base.HEX),
     vnic = ProtoField.uint16("vnic_auth.vnic", "vNIC number (sealed)", base.HEX),
     tag = ProtoField.bytes("vnic_auth.tag", "Tag"),
+    opaque = ProtoField.bytes("vnic_auth.opaque", "OPAQUE (KE1, KE2 or KE3)"),
     tlv = ProtoField.bytes("vnic_auth.tlv", "Extension"),
     tlv_type = ProtoField.uint16("vnic_auth.tlv.type", "Type", base.HEX, tlv_types),
     tlv_len = ProtoField.uint16("vnic_auth.tlv.length", "Length"),
     tlv_value = ProtoField.bytes("vnic_auth.tlv.value", "Value"),
-    renew = ProtoField.uint16("vnic_auth.renew", "renew: the ID held now"),
 }
 auth.fields = {}
 for _, f in pairs(F) do table.insert(auth.fields, f) end
 
 local E = {
-    short = ProtoExpert.new("vnic_auth.short", "Shorter than the 276-byte fixed part", expert.group.MALFORMED, expert.severity.ERROR),
+    short = ProtoExpert.new("vnic_auth.short", "Shorter than the 576-byte fixed part of version 2", expert.group.MALFORMED, expert.severity.ERROR),
     ext_len = ProtoExpert.new("vnic_auth.ext_len", "Extension length does not match the datagram", expert.group.MALFORMED, expert.severity.ERROR),
     tlv = ProtoExpert.new("vnic_auth.tlv_overrun", "Extension runs past the datagram", expert.group.MALFORMED, expert.severity.ERROR),
 }
@@ -79,7 +83,7 @@ auth.experts = { E.short, E.ext_len, E.tlv }
 
 auth.prefs.port = Pref.uint("UDP port", 7390, "The provider's UDP port")
 
-local FIXED = 276
+local FIXED = 576
 
 -- A name slot: length byte at `off`, then `size` bytes, zero-padded.
 local function name(tree, buf, off, size, f_len, f_name)
@@ -104,7 +108,7 @@ local function dissect(buf, pinfo, root)
     tree:add(F.version, buf(2, 1))
     local cf = tree:add(F.control_flags, buf(3, 1))
     cf:add(F.flag_req, buf(3, 1)); cf:add(F.flag_rep, buf(3, 1))
-    cf:add(F.flag_rst, buf(3, 1)); cf:add(F.flag_error, buf(3, 1))
+    cf:add(F.flag_rst, buf(3, 1)); cf:add(F.flag_error, buf(3, 1)); cf:add(F.flag_grant, buf(3, 1))
     local co = tree:add(F.coop_flags, buf(4, 2))
     co:add(F.coop_auth, buf(4, 2))
     tree:add(F.error_code, buf(6, 2))
@@ -113,6 +117,10 @@ local function dissect(buf, pinfo, root)
     local el = tree:add(F.ext_len, buf(12, 2))
     tree:add(F.reserved, buf(14, 2))
     local info = string.format("%s txid 0x%08x", kind, buf(8, 4):uint())
+    if buf(2, 1):uint() ~= 2 then
+        pinfo.cols.info = info .. string.format(" [version %d]", buf(2, 1):uint())
+        return len
+    end
     if len < FIXED then
         tree:add_proto_expert_info(E.short)
         pinfo.cols.info = info .. " [short]"
@@ -138,13 +146,14 @@ local function dissect(buf, pinfo, root)
     ad:add(F.argon2_p, buf(201, 1))
     ad:add(F.argon2_t, buf(202, 2))
     ad:add(F.argon2_m, buf(204, 4))
-    ad:add(F.salt, buf(208, 16))
-    ad:add(F.proof, buf(224, 32))
+    ad:add(F.cookie, buf(208, 16))
 
-    local idt = tree:add(buf(256, 20), "id (sealed with the vNIC number)")
-    idt:add(F.id, buf(256, 2))
-    idt:add(F.vnic, buf(258, 2))
-    idt:add(F.tag, buf(260, 16))
+    local idt = tree:add(buf(224, 32), "id (sealed with the vNIC number)")
+    idt:add(F.id, buf(224, 2))
+    idt:add(F.vnic, buf(226, 2))
+    idt:add(F.tag, buf(228, 16))
+    idt:add(F.reserved, buf(244, 12))
+    tree:add(F.opaque, buf(256, 320))
 
     local off = FIXED
     while off + 4 <= len do
@@ -158,7 +167,6 @@ local function dissect(buf, pinfo, root)
             break
         end
         if n > 0 then item:add(F.tlv_value, buf(off + 4, n)) end
-        if t == 0x0001 and n == 2 then item:add(F.renew, buf(off + 4, 2)) end
         off = off + 4 + n
     end
 
@@ -175,9 +183,9 @@ function auth.dissector(buf, pinfo, root)
     return dissect(buf, pinfo, root)
 end
 
--- Any UDP port: the magic and version 1 at the fixed part's size or more.
+-- Any UDP port: the magic and version 2 at the fixed part's size or more.
 local function heuristic(buf, pinfo, root)
-    if buf:len() < FIXED or buf(0, 2):string() ~= "VN" or buf(2, 1):uint() ~= 1 then return false end
+    if buf:len() < FIXED or buf(0, 2):string() ~= "VN" or buf(2, 1):uint() ~= 2 then return false end
     dissect(buf, pinfo, root)
     pinfo.conversation = auth
     return true

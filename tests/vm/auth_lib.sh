@@ -45,7 +45,8 @@ provider_config() {
 	local spec user pass allow hash
 	for spec in "$@"; do
 		IFS=: read -r user pass allow <<<"$spec"
-		hash=$(printf '%s\n' "$pass" | vnicctl passcode-hash --test-cost)
+		hash=$(printf '%s\n' "$pass" | vnicctl passcode-hash --user "$user" --keys "$PROV/data/secret" --test-cost) ||
+			fail "vnicctl passcode-hash failed for $user"
 		printf '\n[[user]]\nname = "%s"\npasscode = "%s"\nallow = ["%s"]\n' "$user" "$hash" "$allow" >>"$PROV/provider.toml"
 	done
 }
@@ -161,9 +162,7 @@ udp_replay() {
 
 # supervisor_config USER PASSCODE: $SUP/supervisor.toml keeping USER's http
 # session with the provider on ss0, renewing every $RENEW_SECS (default 2),
-# each exchange lingering $LINGER_SECS after its grant (default 3, not the
-# daemon's 12: renewals come at most once per linger time, and the cases
-# wait for them), with the provider at $PROVIDER_ADDR (default 10.0.2.1).
+# with the provider at $PROVIDER_ADDR (default 10.0.2.1).
 supervisor_config() {
 	mkdir -p "$SUP"
 	printf '%s\n' "$2" >"$SUP/$1.pass"
@@ -171,7 +170,6 @@ supervisor_config() {
 		dev = "ss0"
 		data_dir = "$SUP/data"
 		renew_secs = ${RENEW_SECS:-2}
-		linger_secs = ${LINGER_SECS:-3}
 		retry_secs = 1
 		retry_max_secs = 2
 

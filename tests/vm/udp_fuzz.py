@@ -3,12 +3,13 @@
 
 usage: udp_fuzz.py SOURCE HOST PORT COUNT [--seed N] [--interval SECONDS]
 
-Mutates the four messages of userctl/vnic-auth/tests/vectors.json (bit
+Mutates the seven messages of userctl/vnic-auth/tests/vectors.json (bit
 flips, truncation, extension, spliced fields, repeated and overwritten
 bytes), mixes in random datagrams of 0 to 1,472 bytes, and forges fresh
-Auth-REQs (the vectors' one, for user alice, with a new transaction id and
-Nc) that it never follows up. Reads and discards any answer. Prints
-"sent COUNT, answered K".
+Auth-REQs (the vectors' one with a new transaction id and Nc, for user
+mallory) that it repeats with the cookie of the provider's Auth-RETRY but
+never follows up after the challenge. Reads any answer. Prints "sent COUNT,
+answered K, challenged C".
 """
 import json
 import os
@@ -34,19 +35,19 @@ vectors = os.path.join(here, "..", "..", "userctl", "vnic-auth", "tests", "vecto
 messages = json.load(open(vectors))["messages"]
 seeds = [bytes.fromhex(h) for h in messages.values()]
 auth_req = bytes.fromhex(messages["auth_req"])
-TXID, NONCE_C = slice(8, 12), slice(136, 168)  # Documentation/auth-protocol.md
-SENDER = slice(17, 40)  # after sender kind 1 (info_client): family, port, reserved, address
+TXID, NONCE_C, COOKIE = slice(8, 12), slice(136, 168), slice(208, 224)  # Documentation/auth-protocol.md
+USER = slice(40, 104)  # length byte and 63 bytes
+forged = {}  # txid -> the forged Auth-REQ, until the provider's first answer
 
 
 def forged_req():
-    """The vectors' Auth-REQ with a new txid and Nc, and info_client of
-    family 0 (the session would be for the source, which the provider
-    accepts from any host; the vector's own client address it accepts from
-    bridge boxes only, and the mutations keep sending that)."""
+    """The vectors' Auth-REQ with a new txid and Nc, for user mallory (the
+    provider has none: the exchange goes on with a fake record)."""
     m = bytearray(auth_req)
     m[TXID] = os.urandom(4)
     m[NONCE_C] = os.urandom(32)
-    m[SENDER] = bytes(23)
+    m[USER] = (b"\x07mallory").ljust(64, b"\x00")
+    forged[bytes(m[TXID])] = bytes(m)
     return bytes(m)
 
 
@@ -77,13 +78,28 @@ def mutate(m):
     return bytes(m[:1472])
 
 
+challenged = 0
+
+
 def drain():
-    """Reads every answer waiting; returns how many."""
+    """Reads every answer waiting; repeats a forged Auth-REQ with the
+    cookie of its Auth-RETRY; returns how many answers came."""
+    global challenged
     n = 0
     try:
         while True:
-            sock.recv(2048)
+            a = sock.recv(2048)
             n += 1
+            req = forged.pop(bytes(a[TXID]), None)
+            if req is None or a[:3] != b"VN\x02":
+                continue
+            if a[3] == 0x04:  # Auth-RETRY
+                m = bytearray(req)
+                m[COOKIE] = a[COOKIE]
+                forged[bytes(a[TXID])] = bytes(m)
+                sock.sendto(bytes(m), (host, port))
+            elif a[3] == 0x03:  # Auth-REP & REQ: never answered
+                challenged += 1
     except BlockingIOError:
         return n
 
@@ -111,4 +127,4 @@ for n in range(count):
         time.sleep(interval)
 time.sleep(0.5)
 answered += drain()
-print(f"sent {count}, answered {answered}")
+print(f"sent {count}, answered {answered}, challenged {challenged}")

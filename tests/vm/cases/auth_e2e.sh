@@ -22,12 +22,13 @@ expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1" "kernel session after alice"
 expect_eq "$(db_sessions)" "10.0.1.2/1/vnic1" "database session after alice"
 expect_match "$(cat "$PROV/log")" 'granted user "alice" service "http"' "provider log"
 
-# bob, verbose: the four message types pass; an ID in 100-199 on vNIC #2.
+# bob, verbose: the four message types pass (no cookie: alice proved a
+# passcode from this address); an ID in 100-199 on vNIC #2.
 # Captured on the router, for the Wireshark dissector below.
 capture_start router r1 /tmp/bob.pcap "udp port 7390 or tcp port 80"
 out=$(auth bob bob-pass --verbose 2>/tmp/verbose)
 expect_match "$out" "^granted: user bob service http at 10.0.2.1:80 with ID 1[0-9][0-9] \(vNIC #2" "bob's grant"
-expect_eq "$(tr '\n' '|' </tmp/verbose)" "Auth-REQ →|← Auth-REP & REQ|Auth-REP →|" "verbose trace"
+expect_eq "$(tr '\n' '|' </tmp/verbose)" "Auth-REQ →|← Auth-REP & REQ|Auth-REP →|← Auth-GRANT|" "verbose trace"
 expect_eq "$(get)" "site two (vNIC #2)" "bob reaches site two"
 capture_stop
 bob_id=$(embedded_id)
@@ -37,7 +38,7 @@ tshark -r /tmp/bob.pcap -X lua_script:"$VNIC_TOP/dist/wireshark/vnic.lua" -T fie
 	-e ip.src -e vnic_auth.message -e vnic_auth.user -e vnic_auth.service -e vnic_auth.sender_kind \
 	-e vnic_auth.port -e vnic_auth.kdf -e vnic.id 2>/dev/null >/tmp/bob.fields || fail "tshark with the dissector failed"
 expect_eq "$(grep -v '^[^|]*||' /tmp/bob.fields | tr '\n' ' ')" \
-	"10.0.1.2|Auth-REQ|bob|http|1|0|0| 10.0.2.1|Auth-REP & REQ|bob|http|2|80|1| 10.0.1.2|Auth-REP|||0|0|0| " \
+	"10.0.1.2|Auth-REQ|bob|http|1|0|0| 10.0.2.1|Auth-REP & REQ|bob|http|2|80|1| 10.0.1.2|Auth-REP|||0|0|0| 10.0.2.1|Auth-GRANT|||0|0|0| " \
 	"the dissected handshake"
 up=$(count_matches /tmp/bob.fields "^10\.0\.1\.2\|+$bob_id\$")
 down=$(count_matches /tmp/bob.fields "^10\.0\.2\.1\|+$bob_id\$")

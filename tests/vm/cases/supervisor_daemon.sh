@@ -23,13 +23,12 @@ expect_eq "$(get)" "site two (vNIC #2)" "curl through the granted session"
 expect_eq "$(sup_db)" "bob/$id/active/0" "the supervisor's database"
 # vnicctl supervisor status, from the running daemon's socket.
 st=$(ip netns exec client vnicctl supervisor status --config "$SUP/supervisor.toml")
-expect_match "$st" "^supervisor on ss0, up [0-9]+ s, renewal every 2 s, linger 3 s: 1 sessions$" "status summary"
+expect_match "$st" "^supervisor on ss0, up [0-9]+ s, renewal every 2 s: 1 sessions$" "status summary"
 expect_match "$st" "^  bob@sp1/http: active, ID $id for 10\.0\.2\.1:80 \(vNIC #2\), renewed [0-9]+ s ago, (exchange in progress|next handshake in [0-9.]+ s)$" "status of bob's session"
 
 # Renewals keep the ID while a transfer runs (3 MB at 600 kB/s: 5 s).
-# A renewal comes at most once per linger time (3 s here, see
-# supervisor_config), so two take a few seconds; the time limit is for the
-# debug kernel.
+# A renewal comes every 2 s (see supervisor_config), so two take a few
+# seconds; the time limit is for the debug kernel.
 head -c 3000000 /dev/urandom >/tmp/apache/site2/big
 chmod a+r /tmp/apache/site2/big
 ip netns exec client curl -sf --max-time 30 --limit-rate 600k -o /tmp/big http://10.0.2.1/big || fail "transfer across renewals"
@@ -114,5 +113,5 @@ echo "10.0.2.1 sp1.vnic.test" >>/etc/netns/client/hosts
 wait_lines "$SUP/log" "renewed, ID $new kept" $((n + 1)) 30
 rm -rf /etc/netns/client
 
-# Every exchange stayed to the end of its linger time.
+# Every exchange ended with its one answer (grant or failure).
 expect_no_match "$(cat "$SUP/log")" "ended early" "exchanges ending early"

@@ -9,13 +9,15 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU16;
 use std::time::{Duration, Instant};
 
+use opaque_ke::{ClientLogin, ClientLoginFinishParameters, CredentialResponse};
 use zeroize::Zeroizing;
 
 use crate::backoff::{Backoff, Resend};
-use crate::crypto::{proofs_equal, transcript, Argon2Cost, Nonce, SessionKeys, Verifier};
+use crate::crypto::{transcript, Argon2Cost, GrantKeys, COOKIE_LEN};
 use crate::error::{CryptoError, ErrorCode, WireError};
-use crate::message::{AuthRep, AuthRepReq, AuthReq, AuthRst, Message};
-use crate::random::{self, Random};
+use crate::message::{self, AuthRep, AuthRepReq, AuthReq, AuthRst, Message};
+use crate::opaque::{self, Rng, Suite, KE1_LEN};
+use crate::random::{self, OsRandom, Random};
 use crate::wire::Tlv;
 use crate::Transmit;
 
@@ -67,15 +69,14 @@ pub struct ClientConfig {
     /// `info_client`: the client's address, if not the supervisor's own
     /// (bridge mode).
     pub client_addr: Option<IpAddr>,
-    /// Retransmission of Auth-REQ (default 0.5 s, 1 s, 2 s, 4 s: 4 sends,
-    /// giving up 7.5 s after the first).
+    /// Retransmission of Auth-REQ, then of Auth-REP (default 0.5 s, 1 s,
+    /// 2 s, 4 s: 4 sends each, giving up 7.5 s after the first).
     pub retransmit: Backoff,
-    /// How long after the grant the client still answers a retransmitted
-    /// Auth-REP & REQ and listens for an Auth-RST (default 12 s; keep it
-    /// above the provider's challenge lifetime).
-    pub linger: Duration,
     /// The argon2 cost the client accepts at most.
     pub limits: KdfLimits,
+    /// The ID of the session this client holds now, to keep it (sealed in
+    /// Auth-REP).
+    pub renew: Option<NonZeroU16>,
     /// Extensions for the Auth-REQ.
     pub ext: Vec<Tlv>,
 }
@@ -96,8 +97,8 @@ impl ClientConfig {
                 initial: Duration::from_millis(500),
                 max_sends: 4,
             },
-            linger: Duration::from_secs(12),
             limits: KdfLimits::DEFAULT,
+            renew: None,
             ext: Vec::new(),
         }
     }
@@ -138,21 +139,25 @@ pub enum ClientError {
     /// The provider answered Auth-RST.
     #[error("the provider refused: {0}")]
     Refused(ErrorCode),
+    /// The provider speaks version 1 of the protocol only.
+    #[error("the provider speaks version 1 of the protocol only, this supervisor version 2: upgrade the provider")]
+    OldProvider,
     /// No answer in time.
     #[error("no answer from the provider {server} after {tries} tries over {:.1} s", .waited.as_secs_f64())]
     Timeout {
         /// The provider asked.
         server: SocketAddr,
-        /// Auth-REQs sent.
+        /// Messages sent in the last phase.
         tries: u32,
-        /// Time waited.
+        /// Time waited in it.
         waited: Duration,
     },
-    /// The provider's proof is wrong.
+    /// OPAQUE's answer does not open: wrong passcode, unknown user, or not
+    /// the genuine provider.
     #[error("authentication failed: wrong user name or passcode (or the answer did not come from the genuine provider)")]
     AuthFailed,
     /// The sealed ID does not open, or is 0.
-    #[error("the provider's answer carries no valid ID")]
+    #[error("the provider's grant carries no valid ID")]
     BadGrant,
     /// The provider asks for more argon2 cost than allowed.
     #[error("the provider asks for argon2 {asked}, more than this client allows ({limit})")]
@@ -165,36 +170,46 @@ pub enum ClientError {
     /// The provider's argon2 parameters are invalid.
     #[error("the provider's argon2 parameters are invalid: {0}")]
     Kdf(CryptoError),
-    /// After the grant, the provider reset the exchange (e.g. it never got
-    /// the Auth-REP and timed out): the session is not active.
-    #[error("the provider reset the session after granting it: {0}")]
-    Revoked(ErrorCode),
 }
 
 /// What happened, for the supervisor to act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientEvent {
-    /// Authenticated: install the embedding rule. The provider activates the
-    /// session when it verifies the Auth-REP just sent.
+    /// The provider granted the session and activated it: install the
+    /// embedding rule.
     Granted(Grant),
-    /// Failed (before or after a grant): remove any rule and tell the user.
+    /// Failed: tell the user.
     Failed(ClientError),
 }
 
-#[derive(Debug)]
+/// An exchange after the client's proof, waiting for Auth-GRANT.
+struct Proving {
+    provider: SocketAddr,
+    rr: AuthRepReq,
+    rr_bytes: Vec<u8>,
+    rep: Vec<u8>,
+    keys: std::sync::Arc<GrantKeys>,
+    resend: Resend,
+}
+
 enum Phase {
-    Requesting {
-        resend: Resend,
-    },
-    Granted {
-        provider: SocketAddr,
-        rr: Vec<u8>,
-        rep: Vec<u8>,
-        nonce_s: Nonce,
-        until: Instant,
-    },
+    Requesting { login: Box<ClientLogin<Suite>>, resend: Resend, retries: u32 },
+    Proving(Box<Proving>),
     Done,
 }
+
+impl fmt::Debug for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Requesting { .. } => "Requesting",
+            Phase::Proving(_) => "Proving",
+            Phase::Done => "Done",
+        })
+    }
+}
+
+/// Auth-RETRYs a client follows at most in one exchange.
+const MAX_RETRIES: u32 = 3;
 
 /// The supervisor's state machine for one exchange.
 pub struct Client {
@@ -205,6 +220,8 @@ pub struct Client {
     phase: Phase,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ClientEvent>,
+    /// The keys of the last Auth-REP & REQ opened (kept to the end).
+    keys: Option<std::sync::Arc<GrantKeys>>,
 }
 
 impl fmt::Debug for Client {
@@ -217,41 +234,56 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// Starts an exchange with the provider at `server`: the Auth-REQ is
-    /// queued for sending at `now`.
+    /// Starts an exchange with the provider at `server`: the Auth-REQ
+    /// (OPAQUE's KE1, blinded by `rng`) is queued for sending at `now`.
     pub fn new(
         config: ClientConfig,
         server: SocketAddr,
         now: Instant,
         rng: &mut dyn Random,
     ) -> Result<Client, ClientError> {
+        let txid = random::nonzero_u32(rng);
+        let nonce_c = random::array(rng);
+        let start = ClientLogin::<Suite>::start(&mut Rng(rng), &config.passcode)
+            .map_err(|_| ClientError::Kdf(CryptoError::Primitive("OPAQUE KE1")))?;
+        let mut ke1 = [0u8; KE1_LEN];
+        ke1.copy_from_slice(&start.message.serialize());
         let req = AuthReq {
-            txid: random::nonzero_u32(rng),
+            txid,
             client: config.client_addr,
             user: config.user.clone(),
             service: config.service.clone(),
-            nonce_c: random::array(rng),
+            nonce_c,
+            cookie: [0; COOKIE_LEN],
+            ke1,
             ext: config.ext.clone(),
         };
-        let req_bytes = Message::Req(req.clone())
-            .encode()
-            .map_err(ClientError::Request)?;
+        let req_bytes = Message::Req(req.clone()).encode().map_err(ClientError::Request)?;
         // What the provider will check (e.g. non-empty names).
         Message::decode(&req_bytes).map_err(ClientError::Request)?;
         let resend = Resend::start(now, &config.retransmit);
-        let transmits = VecDeque::from([Transmit {
-            to: server,
-            data: req_bytes.clone(),
-        }]);
+        let transmits = VecDeque::from([Transmit { to: server, data: req_bytes.clone() }]);
         Ok(Client {
             config,
             server,
             req,
             req_bytes,
-            phase: Phase::Requesting { resend },
+            phase: Phase::Requesting { login: Box::new(start.state), resend, retries: 0 },
             transmits,
             events: VecDeque::new(),
+            keys: None,
         })
+    }
+
+    /// The keys derived from OPAQUE's session key, once the provider's
+    /// answer opened (for test vectors and diagnostics).
+    pub fn grant_keys(&self) -> Option<&GrantKeys> {
+        self.keys.as_deref()
+    }
+
+    /// The Auth-REQ as last sent (with the cookie, after an Auth-RETRY).
+    pub fn request(&self) -> &[u8] {
+        &self.req_bytes
     }
 
     /// The Auth-REQ's transaction id.
@@ -259,8 +291,7 @@ impl Client {
         self.req.txid
     }
 
-    /// Whether the exchange is over: failed, or granted and the linger
-    /// time has passed.
+    /// Whether the exchange is over (granted or failed).
     pub fn is_done(&self) -> bool {
         matches!(self.phase, Phase::Done)
     }
@@ -278,76 +309,92 @@ impl Client {
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match &self.phase {
-            Phase::Requesting { resend } => Some(resend.deadline),
-            Phase::Granted { until, .. } => Some(*until),
+            Phase::Requesting { resend, .. } => Some(resend.deadline),
+            Phase::Proving(p) => Some(p.resend.deadline),
             Phase::Done => None,
         }
     }
 
-    /// Handles the passing of time: retransmission, giving up, end of the
-    /// linger time.
+    /// Handles the passing of time: retransmission and giving up.
     pub fn handle_timeout(&mut self, now: Instant) {
         let backoff = self.config.retransmit;
-        match &mut self.phase {
-            Phase::Requesting { resend } if resend.due(now) => {
-                if resend.exhausted(&backoff) {
-                    let error = ClientError::Timeout {
-                        server: self.server,
-                        tries: resend.sends,
-                        waited: backoff.total(),
-                    };
-                    self.fail(error);
-                } else {
-                    resend.sent(now, &backoff);
-                    self.transmits.push_back(Transmit {
-                        to: self.server,
-                        data: self.req_bytes.clone(),
-                    });
-                }
-            }
-            Phase::Granted { until, .. } if now >= *until => self.phase = Phase::Done,
-            _ => {}
+        let (resend, to, data) = match &mut self.phase {
+            Phase::Requesting { resend, .. } => (resend, self.server, &self.req_bytes),
+            Phase::Proving(p) => (&mut p.resend, p.provider, &p.rep),
+            Phase::Done => return,
+        };
+        if !resend.due(now) {
+            return;
         }
+        if resend.exhausted(&backoff) {
+            let error = ClientError::Timeout { server: to, tries: resend.sends, waited: backoff.total() };
+            return self.fail(error);
+        }
+        resend.sent(now, &backoff);
+        let again = Transmit { to, data: data.clone() };
+        self.transmits.push_back(again);
     }
 
     /// Handles a datagram from `from`. What does not belong to this
-    /// exchange (other transaction id, other `Nc`) is ignored.
+    /// exchange (other transaction id, other nonces) is ignored.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        let Ok(message) = Message::decode(data) else {
-            return;
-        };
         let (txid, nonce_c) = (self.req.txid, self.req.nonce_c);
-        match (&self.phase, message) {
+        let message = match Message::decode(data) {
+            Ok(m) => m,
+            Err(_) => {
+                if matches!(self.phase, Phase::Requesting { .. }) && message::is_v1_rst(data, txid, &nonce_c) {
+                    self.fail(ClientError::OldProvider);
+                }
+                return;
+            }
+        };
+        match (&mut self.phase, message) {
+            (Phase::Requesting { resend, retries, .. }, Message::Retry(r))
+                if r.txid == txid && r.nonce_c == nonce_c && *retries < MAX_RETRIES =>
+            {
+                // Send the request again at once, with the cookie.
+                *retries += 1;
+                self.req.cookie = r.cookie;
+                let Ok(bytes) = Message::Req(self.req.clone()).encode() else {
+                    return;
+                };
+                self.req_bytes = bytes;
+                *resend = Resend::start(now, &self.config.retransmit);
+                self.transmits.push_back(Transmit { to: self.server, data: self.req_bytes.clone() });
+            }
             (Phase::Requesting { .. }, Message::RepReq(rr))
-                if rr.txid == txid
-                    && rr.nonce_c == nonce_c
-                    && rr.user == self.req.user
-                    && rr.service == self.req.service =>
+                if rr.txid == txid && rr.nonce_c == nonce_c && rr.user == self.req.user && rr.service == self.req.service =>
             {
                 self.on_challenge(now, from, rr, data);
             }
-            (Phase::Requesting { .. }, Message::Rst(rst))
-                if rst.txid == txid && rst.nonce_c == nonce_c =>
-            {
+            (Phase::Requesting { .. }, Message::Rst(rst)) if rst.txid == txid && rst.nonce_c == nonce_c => {
                 self.fail(ClientError::Refused(rst.error));
             }
-            (
-                Phase::Granted {
-                    provider, rr, rep, ..
-                },
-                Message::RepReq(_),
-            ) if rr == data => {
-                // The provider did not get our Auth-REP: send it again.
-                let again = Transmit {
-                    to: *provider,
-                    data: rep.clone(),
-                };
-                self.transmits.push_back(again);
-            }
-            (Phase::Granted { nonce_s, .. }, Message::Rst(rst))
-                if rst.txid == txid && rst.nonce_c == nonce_c && rst.nonce_s == *nonce_s =>
+            (Phase::Proving(p), Message::Grant(g))
+                if g.txid == txid && g.nonce_c == nonce_c && g.nonce_s == p.rr.nonce_s && from == p.provider =>
             {
-                self.fail(ClientError::Revoked(rst.error));
+                let aad = transcript(&[&self.req_bytes, &p.rr_bytes, &p.rep]);
+                let grant = p.keys.open_grant(&aad, &g.sealed).and_then(|(id, vnic)| {
+                    Some(Grant {
+                        id: NonZeroU16::new(id)?,
+                        vnic,
+                        provider: p.provider,
+                        service_addr: p.rr.service_addr.unwrap_or(p.provider.ip()),
+                        service_port: p.rr.service_port,
+                    })
+                });
+                match grant {
+                    Some(grant) => {
+                        self.phase = Phase::Done;
+                        self.events.push_back(ClientEvent::Granted(grant));
+                    }
+                    None => self.fail(ClientError::BadGrant),
+                }
+            }
+            (Phase::Proving(p), Message::Rst(rst))
+                if rst.txid == txid && rst.nonce_c == nonce_c && rst.nonce_s == p.rr.nonce_s =>
+            {
+                self.fail(ClientError::Refused(rst.error));
             }
             _ => {}
         }
@@ -360,98 +407,55 @@ impl Client {
 
     /// Ends the exchange with an Auth-RST to the provider that sent `rr`.
     fn reject(&mut self, from: SocketAddr, rr: &AuthRepReq, code: ErrorCode, error: ClientError) {
-        let rst = AuthRst {
-            txid: rr.txid,
-            error: code,
-            nonce_c: rr.nonce_c,
-            nonce_s: rr.nonce_s,
-            ext: Vec::new(),
-        };
+        let rst = AuthRst { txid: rr.txid, error: code, nonce_c: rr.nonce_c, nonce_s: rr.nonce_s, ext: Vec::new() };
         if let Ok(data) = Message::Rst(rst).encode() {
             self.transmits.push_back(Transmit { to: from, data });
         }
         self.fail(error);
     }
 
+    /// OPAQUE's client finish on KE2 (argon2id runs here), then the
+    /// Auth-REP.
     fn on_challenge(&mut self, now: Instant, from: SocketAddr, rr: AuthRepReq, data: &[u8]) {
-        if !self.config.limits.allow(&rr.kdf.cost) {
-            let error = ClientError::KdfLimit {
-                asked: rr.kdf.cost,
-                limit: self.config.limits,
-            };
+        if !self.config.limits.allow(&rr.kdf) {
+            let error = ClientError::KdfLimit { asked: rr.kdf, limit: self.config.limits };
             return self.reject(from, &rr, ErrorCode::KDF_REFUSED, error);
         }
-        let keys = Verifier::derive(&self.config.passcode, rr.kdf)
-            .and_then(|k| SessionKeys::derive(k.key(), &rr.nonce_c, &rr.nonce_s));
-        let keys = match keys {
-            Ok(keys) => keys,
+        let ksf = match opaque::ksf(&rr.kdf) {
+            Ok(k) => k,
             Err(e) => return self.reject(from, &rr, ErrorCode::KDF_REFUSED, ClientError::Kdf(e)),
         };
-        match self.answer(from, &keys, &rr, data) {
-            Ok((grant, rep)) => {
-                self.transmits.push_back(Transmit {
-                    to: from,
-                    data: rep.clone(),
-                });
-                self.events.push_back(ClientEvent::Granted(grant));
-                let until = now + self.config.linger;
-                self.phase = Phase::Granted {
-                    provider: from,
-                    rr: data.to_vec(),
-                    rep,
-                    nonce_s: rr.nonce_s,
-                    until,
-                };
-            }
-            Err(error) => self.reject(from, &rr, ErrorCode::AUTH_FAILED, error),
-        }
-    }
-
-    /// Checks the provider's proof, opens the ID and makes the Auth-REP.
-    fn answer(
-        &self,
-        from: SocketAddr,
-        keys: &SessionKeys,
-        rr: &AuthRepReq,
-        data: &[u8],
-    ) -> Result<(Grant, Vec<u8>), ClientError> {
-        let rr0 = Message::RepReq(rr.clone())
-            .encode_without_proof()
-            .map_err(ClientError::Request)?;
-        let expected = keys
-            .server_proof(&transcript(&[&self.req_bytes, &rr0]))
-            .map_err(ClientError::Kdf)?;
-        if !proofs_equal(&expected, &rr.proof) {
-            return Err(ClientError::AuthFailed);
-        }
-        let (id, vnic) = keys
-            .open(&transcript(&[&self.req_bytes]), &rr.sealed, &rr.tag)
-            .ok_or(ClientError::BadGrant)?;
-        let id = NonZeroU16::new(id).ok_or(ClientError::BadGrant)?;
-        let mut rep = AuthRep {
-            txid: rr.txid,
-            nonce_c: rr.nonce_c,
-            nonce_s: rr.nonce_s,
-            proof: [0; 32],
-            ext: Vec::new(),
+        let Phase::Requesting { login, .. } = std::mem::replace(&mut self.phase, Phase::Done) else {
+            return;
         };
-        let rep0 = Message::Rep(rep.clone())
-            .encode()
-            .map_err(ClientError::Request)?;
-        rep.proof = keys
-            .client_proof(&transcript(&[&self.req_bytes, data, &rep0]))
-            .map_err(ClientError::Kdf)?;
-        let rep = Message::Rep(rep).encode().map_err(ClientError::Request)?;
-        let service_addr = rr.service_addr.unwrap_or(from.ip());
-        Ok((
-            Grant {
-                id,
-                vnic,
-                provider: from,
-                service_addr,
-                service_port: rr.service_port,
-            },
-            rep,
-        ))
+        let finished = Message::RepReq(rr.clone()).encode_without_opaque().ok().and_then(|rr0| {
+            let context = transcript(&[&self.req_bytes, &rr0]);
+            let response = CredentialResponse::<Suite>::deserialize(rr.ke2.as_slice()).ok()?;
+            let params = ClientLoginFinishParameters::new(Some(&context), opaque::identifiers(&self.config.user), Some(&ksf));
+            login.finish(&mut Rng(&mut OsRandom), &self.config.passcode, response, params).ok()
+        });
+        let Some(finished) = finished else {
+            return self.reject(from, &rr, ErrorCode::AUTH_FAILED, ClientError::AuthFailed);
+        };
+        let Ok(keys) = GrantKeys::derive(&finished.session_key) else {
+            return self.reject(from, &rr, ErrorCode::INTERNAL, ClientError::AuthFailed);
+        };
+        let t_rr = transcript(&[&self.req_bytes, data]);
+        let renew = keys.seal_renew(&t_rr, self.config.renew.map_or(0, NonZeroU16::get));
+        let mut ke3 = [0u8; opaque::KE3_LEN];
+        ke3.copy_from_slice(&finished.message.serialize());
+        let rep = renew.ok().and_then(|renew| {
+            let rep = AuthRep { txid: rr.txid, nonce_c: rr.nonce_c, nonce_s: rr.nonce_s, renew, ke3, ext: Vec::new() };
+            Message::Rep(rep).encode().ok()
+        });
+        let Some(rep) = rep else {
+            return self.reject(from, &rr, ErrorCode::INTERNAL, ClientError::AuthFailed);
+        };
+        self.transmits.push_back(Transmit { to: from, data: rep.clone() });
+        let resend = Resend::start(now, &self.config.retransmit);
+        let keys = std::sync::Arc::new(keys);
+        self.keys = Some(keys.clone());
+        let proving = Proving { provider: from, rr, rr_bytes: data.to_vec(), rep, keys, resend };
+        self.phase = Phase::Proving(Box::new(proving));
     }
 }

@@ -1,10 +1,11 @@
-//! The cryptography: the stored verifier (argon2id of the passcode), the
-//! per-exchange keys (HKDF-SHA256 over both nonces), the sealed ID
-//! (ChaCha20-Poly1305) and the proofs (HMAC-SHA256 over the transcript).
+//! The cryptography around OPAQUE ([`crate::opaque`]): the argon2id cost,
+//! the transcript hash that binds vnic's fields into the OPAQUE context, the
+//! keys derived from the session key, the sealed ID and renewal
+//! (ChaCha20-Poly1305) and the stateless cookie (HMAC-SHA256).
 //! Definitions in `Documentation/auth-protocol.md`, section "Cryptography".
 
 use std::fmt;
-use std::str::FromStr;
+use std::net::SocketAddr;
 
 use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce as AeadNonce, Tag};
@@ -15,31 +16,27 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::CryptoError;
-use crate::random::{self, Random};
 
 /// Length of a nonce.
 pub const NONCE_LEN: usize = 32;
-/// Length of a salt.
-pub const SALT_LEN: usize = 16;
-/// Length of a proof (HMAC-SHA256).
-pub const PROOF_LEN: usize = 32;
 /// Length of the AEAD tag.
 pub const TAG_LEN: usize = 16;
-/// Length of every key.
+/// Length of every derived key.
 pub const KEY_LEN: usize = 32;
+/// Length of a cookie.
+pub const COOKIE_LEN: usize = 16;
 
 /// A nonce: 32 random bytes from one side.
 pub type Nonce = [u8; NONCE_LEN];
 /// A SHA-256 transcript hash.
 pub type Hash = [u8; 32];
+/// A stateless cookie (truncated HMAC-SHA256).
+pub type Cookie = [u8; COOKIE_LEN];
 
-const LABEL_ID: &[u8] = b"vnic-auth v1 id key";
-const LABEL_SERVER: &[u8] = b"vnic-auth v1 server proof key";
-const LABEL_CLIENT: &[u8] = b"vnic-auth v1 client proof key";
-const LABEL_FAKE_SALT: &[u8] = b"vnic-auth v1 fake salt";
-const LABEL_FAKE_KEY: &[u8] = b"vnic-auth v1 fake key";
+const LABEL_GRANT: &[u8] = b"vnic-auth v2 grant key";
+const LABEL_RENEW: &[u8] = b"vnic-auth v2 renew key";
 
-/// The cost of argon2id.
+/// The cost of argon2id, the key-stretching function of every record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Argon2Cost {
     /// Memory, in KiB (at least 8 × `p`).
@@ -71,25 +68,6 @@ impl fmt::Display for Argon2Cost {
     }
 }
 
-/// What a client needs to derive the verifier from a passcode: the cost and
-/// the user's salt. Carried in Auth-REP & REQ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KdfParams {
-    /// argon2id cost.
-    pub cost: Argon2Cost,
-    /// The user's salt.
-    pub salt: [u8; SALT_LEN],
-}
-
-fn hmac(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], CryptoError> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .map_err(|_| CryptoError::Primitive("HMAC key"))?;
-    for part in parts {
-        mac.update(part);
-    }
-    Ok(mac.finalize().into_bytes().into())
-}
-
 /// The transcript hash of a sequence of encoded messages: SHA-256 over each
 /// message preceded by its length as a big-endian u16.
 pub fn transcript(messages: &[&[u8]]) -> Hash {
@@ -102,267 +80,129 @@ pub fn transcript(messages: &[&[u8]]) -> Hash {
     h.finalize().into()
 }
 
-/// The verifier a provider stores per user: `K = argon2id(passcode, salt)`
-/// and the parameters that made it. Leaking it lets the holder pass as that
-/// user to this provider, but does not reveal the passcode (only guessing,
-/// at argon2's cost per guess, does).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Verifier {
-    params: KdfParams,
-    key: Zeroizing<[u8; KEY_LEN]>,
+fn hmac(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], CryptoError> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .map_err(|_| CryptoError::Primitive("HMAC key"))?;
+    for part in parts {
+        mac.update(part);
+    }
+    Ok(mac.finalize().into_bytes().into())
 }
 
-impl Verifier {
-    /// Derives the verifier of `passcode` with `params` (what the client
-    /// does with the parameters of an Auth-REP & REQ).
-    pub fn derive(passcode: &[u8], params: KdfParams) -> Result<Verifier, CryptoError> {
-        let cost = params.cost;
-        let argon_params = argon2::Params::new(
-            cost.m_kib,
-            u32::from(cost.t),
-            u32::from(cost.p),
-            Some(KEY_LEN),
-        )
-        .map_err(|e| CryptoError::Argon2(e.to_string()))?;
-        let argon = argon2::Argon2::new(
-            argon2::Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            argon_params,
-        );
-        let mut key = Zeroizing::new([0u8; KEY_LEN]);
-        argon
-            .hash_password_into(passcode, &params.salt, key.as_mut())
-            .map_err(|e| CryptoError::Argon2(e.to_string()))?;
-        Ok(Verifier { params, key })
-    }
-
-    /// A new verifier for `passcode` with a fresh random salt (what a
-    /// provider stores when a user is added or changes the passcode).
-    pub fn create(
-        passcode: &[u8],
-        cost: Argon2Cost,
-        rng: &mut dyn Random,
-    ) -> Result<Verifier, CryptoError> {
-        Verifier::derive(
-            passcode,
-            KdfParams {
-                cost,
-                salt: random::array(rng),
-            },
-        )
-    }
-
-    /// A verifier from stored parts.
-    pub fn from_parts(params: KdfParams, key: [u8; KEY_LEN]) -> Verifier {
-        Verifier {
-            params,
-            key: Zeroizing::new(key),
-        }
-    }
-
-    /// The stand-in for a user who does not exist (or may not use the
-    /// service): its salt and key come from the provider's `secret` and the
-    /// user name, so that they are stable like a real user's and nobody
-    /// without the secret can tell the difference or pass the check.
-    pub fn fake(secret: &[u8; 32], user: &str, cost: Argon2Cost) -> Result<Verifier, CryptoError> {
-        let salt_full = hmac(secret, &[LABEL_FAKE_SALT, user.as_bytes()])?;
-        let mut salt = [0u8; SALT_LEN];
-        salt.copy_from_slice(
-            salt_full
-                .get(..SALT_LEN)
-                .ok_or(CryptoError::Primitive("fake salt"))?,
-        );
-        let key = hmac(secret, &[LABEL_FAKE_KEY, user.as_bytes()])?;
-        Ok(Verifier::from_parts(KdfParams { cost, salt }, key))
-    }
-
-    /// Whether `passcode` gives this verifier (compared in constant time).
-    pub fn matches(&self, passcode: &[u8]) -> bool {
-        Verifier::derive(passcode, self.params)
-            .is_ok_and(|v| bool::from(v.key.ct_eq(self.key.as_ref())))
-    }
-
-    /// The salt and cost.
-    pub fn params(&self) -> &KdfParams {
-        &self.params
-    }
-
-    /// The key `K`.
-    pub fn key(&self) -> &[u8; KEY_LEN] {
-        &self.key
-    }
+/// The keys both sides derive from OPAQUE's session key once the exchange
+/// is authenticated: `k_renew` seals the ID a client renews (in Auth-REP),
+/// `k_grant` the ID the provider grants (in Auth-GRANT).
+pub struct GrantKeys {
+    session: Zeroizing<Vec<u8>>,
+    grant: Zeroizing<[u8; KEY_LEN]>,
+    renew: Zeroizing<[u8; KEY_LEN]>,
 }
 
-impl fmt::Debug for Verifier {
+impl fmt::Debug for GrantKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Verifier({}, salt {}, key redacted)",
-            self.params.cost,
-            hex::encode(&self.params.salt)
-        )
+        f.write_str("GrantKeys(redacted)")
     }
 }
 
-/// The storage form: `argon2id$m=19456,t=2,p=1$<salt hex>$<key hex>`.
-impl fmt::Display for Verifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = &self.params;
-        write!(
-            f,
-            "argon2id${}${}${}",
-            p.cost,
-            hex::encode(&p.salt),
-            hex::encode(self.key.as_ref())
-        )
+impl GrantKeys {
+    /// `HKDF-Expand(HKDF-Extract(salt = "", IKM = session_key), label)`, 32
+    /// bytes for each label.
+    pub fn derive(session_key: &[u8]) -> Result<GrantKeys, CryptoError> {
+        let hk = Hkdf::<Sha256>::new(None, session_key);
+        let mut grant = Zeroizing::new([0u8; KEY_LEN]);
+        let mut renew = Zeroizing::new([0u8; KEY_LEN]);
+        hk.expand(LABEL_GRANT, grant.as_mut())
+            .and_then(|()| hk.expand(LABEL_RENEW, renew.as_mut()))
+            .map_err(|_| CryptoError::Primitive("HKDF expand"))?;
+        Ok(GrantKeys { session: Zeroizing::new(session_key.to_vec()), grant, renew })
+    }
+
+    /// OPAQUE's session key they come from (for test vectors).
+    pub fn session_key(&self) -> &[u8] {
+        &self.session
+    }
+
+    /// The grant key (for test vectors).
+    pub fn grant_key(&self) -> &[u8; KEY_LEN] {
+        &self.grant
+    }
+
+    /// The renew key (for test vectors).
+    pub fn renew_key(&self) -> &[u8; KEY_LEN] {
+        &self.renew
+    }
+
+    /// Seals the ID a provider grants.
+    pub fn seal_grant(&self, aad: &Hash, id: u16, vnic: u16) -> Result<Sealed, CryptoError> {
+        seal(&self.grant, aad, id, vnic)
+    }
+
+    /// Opens what [`seal_grant`](Self::seal_grant) made.
+    pub fn open_grant(&self, aad: &Hash, sealed: &Sealed) -> Option<(u16, u16)> {
+        open(&self.grant, aad, sealed)
+    }
+
+    /// Seals the ID a client renews (0: none).
+    pub fn seal_renew(&self, aad: &Hash, id: u16) -> Result<Sealed, CryptoError> {
+        seal(&self.renew, aad, id, 0)
+    }
+
+    /// Opens what [`seal_renew`](Self::seal_renew) made.
+    pub fn open_renew(&self, aad: &Hash, sealed: &Sealed) -> Option<u16> {
+        open(&self.renew, aad, sealed).map(|(id, _)| id)
     }
 }
 
-impl FromStr for Verifier {
-    type Err = CryptoError;
-
-    fn from_str(s: &str) -> Result<Verifier, CryptoError> {
-        let bad = CryptoError::VerifierFormat;
-        let mut parts = s.split('$');
-        if parts.next() != Some("argon2id") {
-            return Err(bad("it does not start with argon2id$"));
-        }
-        let cost = parts.next().ok_or(bad("no cost"))?;
-        let mut numbers = cost.split(',').map(|kv| kv.split_once('='));
-        let mut number = |name: &str| -> Result<u32, CryptoError> {
-            match numbers.next().flatten() {
-                Some((k, v)) if k == name => v.parse().map_err(|_| bad("a cost is not a number")),
-                _ => Err(bad("the cost is not m=..,t=..,p=..")),
-            }
-        };
-        let m_kib = number("m")?;
-        let t = u16::try_from(number("t")?).map_err(|_| bad("t is too large"))?;
-        let p = u8::try_from(number("p")?).map_err(|_| bad("p is too large"))?;
-        let salt = parts
-            .next()
-            .and_then(|h| hex::FromHex::from_hex(h).ok())
-            .ok_or(bad("the salt is not 16 bytes of hex"))?;
-        let key = parts
-            .next()
-            .and_then(|h| hex::FromHex::from_hex(h).ok())
-            .ok_or(bad("the key is not 32 bytes of hex"))?;
-        if parts.next().is_some() {
-            return Err(bad("trailing fields"));
-        }
-        Ok(Verifier::from_parts(
-            KdfParams {
-                cost: Argon2Cost { m_kib, t, p },
-                salt,
-            },
-            key,
-        ))
-    }
+/// `id ‖ vnic` (big-endian) sealed with ChaCha20-Poly1305, and its tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sealed {
+    /// The ciphertext of `id ‖ vnic`.
+    pub data: [u8; 4],
+    /// The AEAD tag.
+    pub tag: [u8; TAG_LEN],
 }
 
-/// The keys of one exchange, from `K` and both nonces:
-/// `PRK = HKDF-Extract(salt = Nc ‖ Ns, IKM = K)`, then one HKDF-Expand per
-/// purpose.
-#[derive(Clone)]
-pub struct SessionKeys {
-    id: Zeroizing<[u8; KEY_LEN]>,
-    server: Zeroizing<[u8; KEY_LEN]>,
-    client: Zeroizing<[u8; KEY_LEN]>,
+/// Nonce 0: each key is new per exchange and seals one plaintext (a
+/// retransmission resends the same bytes, it does not seal again).
+fn seal(key: &[u8; KEY_LEN], aad: &Hash, id: u16, vnic: u16) -> Result<Sealed, CryptoError> {
+    let mut data = [0u8; 4];
+    data[..2].copy_from_slice(&id.to_be_bytes());
+    data[2..].copy_from_slice(&vnic.to_be_bytes());
+    let tag = ChaCha20Poly1305::new(&Key::from(*key))
+        .encrypt_in_place_detached(&AeadNonce::default(), aad, &mut data)
+        .map_err(|_| CryptoError::Primitive("AEAD seal"))?;
+    Ok(Sealed { data, tag: tag.into() })
 }
 
-impl fmt::Debug for SessionKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SessionKeys(redacted)")
-    }
+fn open(key: &[u8; KEY_LEN], aad: &Hash, sealed: &Sealed) -> Option<(u16, u16)> {
+    let mut buf = sealed.data;
+    ChaCha20Poly1305::new(&Key::from(*key))
+        .decrypt_in_place_detached(&AeadNonce::default(), aad, &mut buf, &Tag::from(sealed.tag))
+        .ok()?;
+    let [a, b, c, d] = buf;
+    Some((u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])))
 }
 
-impl SessionKeys {
-    /// Derives the keys of an exchange.
-    pub fn derive(
-        k: &[u8; KEY_LEN],
-        nonce_c: &Nonce,
-        nonce_s: &Nonce,
-    ) -> Result<SessionKeys, CryptoError> {
-        let mut salt = [0u8; 2 * NONCE_LEN];
-        let (c, s) = salt.split_at_mut(NONCE_LEN);
-        c.copy_from_slice(nonce_c);
-        s.copy_from_slice(nonce_s);
-        let hk = Hkdf::<Sha256>::new(Some(&salt), k);
-        let expand = |label: &[u8]| -> Result<Zeroizing<[u8; KEY_LEN]>, CryptoError> {
-            let mut out = Zeroizing::new([0u8; KEY_LEN]);
-            hk.expand(label, out.as_mut())
-                .map_err(|_| CryptoError::Primitive("HKDF expand"))?;
-            Ok(out)
-        };
-        Ok(SessionKeys {
-            id: expand(LABEL_ID)?,
-            server: expand(LABEL_SERVER)?,
-            client: expand(LABEL_CLIENT)?,
-        })
-    }
-
-    /// The key that seals the ID.
-    pub fn id_key(&self) -> &[u8; KEY_LEN] {
-        &self.id
-    }
-
-    /// The key of the server's proof.
-    pub fn server_key(&self) -> &[u8; KEY_LEN] {
-        &self.server
-    }
-
-    /// The key of the client's proof.
-    pub fn client_key(&self) -> &[u8; KEY_LEN] {
-        &self.client
-    }
-
-    fn aead(&self) -> ChaCha20Poly1305 {
-        ChaCha20Poly1305::new(&Key::from(*self.id))
-    }
-
-    /// Seals `id ‖ vnic` (big-endian) with ChaCha20-Poly1305, nonce 0 (each
-    /// key seals one plaintext only), AAD the Auth-REQ's transcript hash.
-    pub fn seal(
-        &self,
-        t_req: &Hash,
-        id: u16,
-        vnic: u16,
-    ) -> Result<([u8; 4], [u8; TAG_LEN]), CryptoError> {
-        let mut buf = [0u8; 4];
-        buf[..2].copy_from_slice(&id.to_be_bytes());
-        buf[2..].copy_from_slice(&vnic.to_be_bytes());
-        let tag = self
-            .aead()
-            .encrypt_in_place_detached(&AeadNonce::default(), t_req, &mut buf)
-            .map_err(|_| CryptoError::Primitive("AEAD seal"))?;
-        Ok((buf, tag.into()))
-    }
-
-    /// Opens what [`seal`](Self::seal) made: `(id, vnic)`, or `None` if
-    /// the tag does not verify.
-    pub fn open(&self, t_req: &Hash, sealed: &[u8; 4], tag: &[u8; TAG_LEN]) -> Option<(u16, u16)> {
-        let mut buf = *sealed;
-        self.aead()
-            .decrypt_in_place_detached(&AeadNonce::default(), t_req, &mut buf, &Tag::from(*tag))
-            .ok()?;
-        let [a, b, c, d] = buf;
-        Some((u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])))
-    }
-
-    /// The server's proof: HMAC-SHA256 under the server proof key of the
-    /// transcript hash `T_rr`.
-    pub fn server_proof(&self, t_rr: &Hash) -> Result<[u8; PROOF_LEN], CryptoError> {
-        hmac(self.server.as_ref(), &[t_rr])
-    }
-
-    /// The client's proof: HMAC-SHA256 under the client proof key of the
-    /// transcript hash `T_rep`.
-    pub fn client_proof(&self, t_rep: &Hash) -> Result<[u8; PROOF_LEN], CryptoError> {
-        hmac(self.client.as_ref(), &[t_rep])
-    }
+/// The provider's stateless cookie for a source: `HMAC-SHA256(key, epoch ‖
+/// address ‖ port ‖ txid)` truncated to 16 bytes, the address as 16 bytes
+/// (IPv4 mapped), every integer big-endian (epoch 8 bytes, port 2, txid 4).
+pub fn cookie(key: &[u8; 32], epoch: u64, source: SocketAddr, txid: u32) -> Cookie {
+    let ip = match source.ip().to_canonical() {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        std::net::IpAddr::V6(v6) => v6.octets(),
+    };
+    let mac = hmac(
+        key,
+        &[&epoch.to_be_bytes(), &ip, &source.port().to_be_bytes(), &txid.to_be_bytes()],
+    )
+    .unwrap_or_default();
+    let mut out = [0u8; COOKIE_LEN];
+    out.copy_from_slice(&mac[..COOKIE_LEN]);
+    out
 }
 
-/// Compares two proofs in constant time.
-pub fn proofs_equal(a: &[u8; PROOF_LEN], b: &[u8; PROOF_LEN]) -> bool {
+/// Compares two byte strings of the same length in constant time.
+pub fn equal(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
@@ -370,72 +210,31 @@ pub fn proofs_equal(a: &[u8; PROOF_LEN], b: &[u8; PROOF_LEN]) -> bool {
 mod tests {
     use super::*;
 
-    fn params() -> KdfParams {
-        KdfParams {
-            cost: Argon2Cost::TEST,
-            salt: [7; SALT_LEN],
-        }
-    }
-
-    #[test]
-    fn verifier_string_round_trip() {
-        let v = Verifier::derive(b"secret", params()).expect("derives");
-        let s = v.to_string();
-        assert!(s.starts_with("argon2id$m=64,t=1,p=1$07070707"), "{s}");
-        assert_eq!(s.parse::<Verifier>(), Ok(v.clone()));
-        assert!(v.matches(b"secret"));
-        assert!(!v.matches(b"Secret"));
-        assert!(!format!("{v:?}").contains(&hex::encode(v.key())));
-        for bad in [
-            "",
-            "argon2i$m=1,t=1,p=1$00$00",
-            "argon2id$m=64,t=1$",
-            "argon2id$m=64,t=1,p=999$",
-            &format!("{s}$x"),
-        ] {
-            assert!(bad.parse::<Verifier>().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn argon2_rejects_bad_cost() {
-        let bad = KdfParams {
-            cost: Argon2Cost {
-                m_kib: 1,
-                t: 1,
-                p: 1,
-            },
-            salt: [0; SALT_LEN],
-        };
-        assert!(matches!(
-            Verifier::derive(b"x", bad),
-            Err(CryptoError::Argon2(_))
-        ));
-    }
-
     #[test]
     fn seal_open_and_tamper() {
-        let keys =
-            SessionKeys::derive(&[1; KEY_LEN], &[2; NONCE_LEN], &[3; NONCE_LEN]).expect("keys");
+        let keys = GrantKeys::derive(&[1; 64]).expect("keys");
         let t = transcript(&[b"req"]);
-        let (sealed, tag) = keys.seal(&t, 0x1234, 2).expect("seals");
-        assert_eq!(keys.open(&t, &sealed, &tag), Some((0x1234, 2)));
-        assert_eq!(keys.open(&transcript(&[b"other"]), &sealed, &tag), None);
+        let sealed = keys.seal_grant(&t, 0x1234, 2).expect("seals");
+        assert_eq!(keys.open_grant(&t, &sealed), Some((0x1234, 2)));
+        assert_eq!(keys.open_grant(&transcript(&[b"other"]), &sealed), None);
+        assert_eq!(keys.open_renew(&t, &sealed), None, "the renew key is another key");
         let mut flipped = sealed;
-        flipped[0] ^= 1;
-        assert_eq!(keys.open(&t, &flipped, &tag), None);
-        let other =
-            SessionKeys::derive(&[1; KEY_LEN], &[2; NONCE_LEN], &[4; NONCE_LEN]).expect("keys");
-        assert_eq!(other.open(&t, &sealed, &tag), None);
+        flipped.data[0] ^= 1;
+        assert_eq!(keys.open_grant(&t, &flipped), None);
+        let other = GrantKeys::derive(&[2; 64]).expect("keys");
+        assert_eq!(other.open_grant(&t, &sealed), None);
     }
 
     #[test]
-    fn fake_verifier_is_stable_per_user() {
-        let a = Verifier::fake(&[9; 32], "mallory", Argon2Cost::DEFAULT).expect("fake");
-        let b = Verifier::fake(&[9; 32], "mallory", Argon2Cost::DEFAULT).expect("fake");
-        let c = Verifier::fake(&[9; 32], "eve", Argon2Cost::DEFAULT).expect("fake");
-        assert_eq!(a, b);
-        assert_ne!(a.params().salt, c.params().salt);
+    fn cookies_bind_source_txid_and_epoch() {
+        let a: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:10.0.0.1]:5000".parse().unwrap();
+        let c = cookie(&[3; 32], 7, a, 42);
+        assert_eq!(c, cookie(&[3; 32], 7, mapped, 42), "IPv4 and its mapped form agree");
+        assert_ne!(c, cookie(&[3; 32], 8, a, 42));
+        assert_ne!(c, cookie(&[3; 32], 7, "10.0.0.1:5001".parse().unwrap(), 42));
+        assert_ne!(c, cookie(&[3; 32], 7, a, 43));
+        assert_ne!(c, cookie(&[4; 32], 7, a, 42));
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub enum WireError {
     #[error("not a vnic message (bad magic)")]
     BadMagic,
     /// A version other than 1.
-    #[error("unsupported protocol version {0} (this implementation speaks version 1)")]
+    #[error("unsupported protocol version {0} (this implementation speaks version 2)")]
     UnsupportedVersion(u8),
     /// The extension length field disagrees with the datagram's length.
     #[error("extension length {declared} does not match the {actual} bytes after the fixed part")]
@@ -80,7 +80,7 @@ pub enum WireError {
     /// Cooperative flags other than `auth` (another application's message).
     #[error("not an authentication message (cooperative flags {0:#06x})")]
     NotAuth(u16),
-    /// Control flags that name none of the four authentication messages.
+    /// Control flags that name none of the authentication messages.
     #[error("control flags {0:#04x} name no authentication message")]
     UnknownMessage(u8),
     /// A field that the message type requires to be zero (or to be set) is not.
@@ -161,9 +161,9 @@ pub enum CryptoError {
     /// argon2 rejected the parameters (e.g. m < 8·p).
     #[error("invalid argon2 parameters: {0}")]
     Argon2(String),
-    /// A stored verifier string could not be parsed.
-    #[error("invalid verifier string: {0}")]
-    VerifierFormat(&'static str),
+    /// A stored record or key string could not be parsed.
+    #[error("invalid stored record: {0}")]
+    Verifier(String),
     /// A primitive refused its input (cannot happen with the fixed sizes used).
     #[error("crypto primitive failed: {0}")]
     Primitive(&'static str),

@@ -8,15 +8,19 @@
 //! The protocol is specified in `Documentation/auth-protocol.md`; the test
 //! vectors are `tests/vectors.json`.
 //!
-//! The exchange (after Kodama et al., with the passcode never on the wire):
+//! The exchange (version 2: after Kodama et al., over OPAQUE, RFC 9807):
 //!
-//! 1. Auth-REQ, supervisor → provider: user, service, client nonce `Nc`.
-//! 2. Auth-REP & REQ, provider → supervisor: salt and argon2 cost, server
-//!    nonce `Ns`, the ID sealed under a key only a passcode holder can
-//!    derive, and the provider's proof.
-//! 3. Auth-REP, supervisor → provider: the client's proof; the session is
-//!    active once the provider verifies it.
-//! 4. Auth-RST, either way: failure, with an error code.
+//! 1. Auth-REQ, supervisor → provider: user, service, client nonce `Nc`,
+//!    OPAQUE's KE1. A new source, or any source while the provider is busy,
+//!    first gets Auth-RETRY with a stateless cookie and repeats the request
+//!    with it.
+//! 2. Auth-REP & REQ, provider → supervisor: `info_vNIC`, the argon2id
+//!    cost, server nonce `Ns`, OPAQUE's KE2.
+//! 3. Auth-REP, supervisor → provider: OPAQUE's KE3 (the client's proof)
+//!    and the sealed ID it renews.
+//! 4. Auth-GRANT, provider → supervisor: the ID chosen after the proof,
+//!    sealed under the session key; the session is active.
+//! 5. Auth-RST, either way: failure, with an error code.
 
 #![warn(missing_docs)]
 
@@ -26,6 +30,7 @@ pub mod crypto;
 pub mod error;
 mod ids;
 pub mod message;
+pub mod opaque;
 pub mod random;
 pub mod ratelimit;
 mod replay;
@@ -36,9 +41,10 @@ use std::net::SocketAddr;
 
 pub use backoff::Backoff;
 pub use client::{Client, ClientConfig, ClientError, ClientEvent, Grant, KdfLimits};
-pub use crypto::{Argon2Cost, KdfParams, SessionKeys, Verifier};
+pub use crypto::{Argon2Cost, GrantKeys, Sealed};
 pub use error::{CryptoError, ErrorCode, WireError};
-pub use message::{AuthRep, AuthRepReq, AuthReq, AuthRst, Message};
+pub use message::{AuthGrant, AuthRep, AuthRepReq, AuthReq, AuthRetry, AuthRst, Message};
+pub use opaque::{ProviderKeys, Record};
 pub use random::{OsRandom, Random};
 pub use ratelimit::{LimitState, RateLimit};
 pub use server::{

@@ -1,4 +1,4 @@
-//! The cooperative-application data structure on the wire (version 1):
+//! The cooperative-application data structure on the wire (version 2):
 //! layout, encoding and decoding of a [`Packet`]. Every field has a fixed
 //! offset; the byte-by-byte table is in `Documentation/auth-protocol.md`.
 //!
@@ -7,19 +7,25 @@
 //! accepted `x`. The decoder never panics and never reads out of bounds.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::num::NonZeroU16;
 
-use crate::crypto::{Argon2Cost, KdfParams, NONCE_LEN, PROOF_LEN, TAG_LEN};
+use crate::crypto::{Argon2Cost, Cookie, Sealed, COOKIE_LEN, NONCE_LEN, TAG_LEN};
+use crate::opaque::KE2_LEN;
 use crate::error::{ErrorCode, WireError};
 
 /// The first two bytes of every message: "VN".
 pub const MAGIC: [u8; 2] = *b"VN";
 /// The protocol version this crate speaks.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// Size of the fixed part; the extension area follows it.
-pub const FIXED_LEN: usize = 276;
-/// Largest message (fixed part plus extensions).
-pub const MAX_LEN: usize = 512;
+pub const FIXED_LEN: usize = 576;
+/// Largest message (fixed part plus extensions), well below what IPv6
+/// carries without fragments (1,232 bytes of UDP payload).
+pub const MAX_LEN: usize = 1024;
+/// Size of version 1's fixed part: the shortest datagram answered with an
+/// Auth-RST "unsupported version" (section 3.6 of the specification).
+pub const V1_FIXED_LEN: usize = 276;
+/// Size of the OPAQUE area (KE1, KE2 or KE3, zero-padded).
+pub const OPAQUE_LEN: usize = KE2_LEN;
 /// Largest extension area.
 pub const MAX_EXT_LEN: usize = MAX_LEN - FIXED_LEN;
 /// Longest user name, in bytes of UTF-8.
@@ -80,18 +86,18 @@ pub mod offset {
     pub const KDF_T: usize = 202;
     /// auth_data: argon2 memory in KiB, 4 bytes.
     pub const KDF_M: usize = 204;
-    /// auth_data: salt, 16 bytes.
-    pub const SALT: usize = 208;
-    /// auth_data: proof, 32 bytes.
-    pub const PROOF: usize = 224;
-    /// id, 2 bytes.
-    pub const ID: usize = 256;
-    /// vNIC number (next to the id, sealed with it), 2 bytes.
-    pub const VNIC: usize = 258;
-    /// AEAD tag of the sealed id and vNIC number, 16 bytes.
-    pub const TAG: usize = 260;
+    /// auth_data: the provider's stateless cookie, 16 bytes.
+    pub const COOKIE: usize = 208;
+    /// id: the sealed id and vNIC number, 4 bytes.
+    pub const ID: usize = 224;
+    /// id: AEAD tag of the sealed id and vNIC number, 16 bytes.
+    pub const TAG: usize = 228;
+    /// id: reserved, 12 bytes.
+    pub const RESERVED2: usize = 244;
+    /// OPAQUE: KE1, KE2 or KE3, 320 bytes.
+    pub const OPAQUE: usize = 256;
     /// extension area.
-    pub const EXT: usize = 276;
+    pub const EXT: usize = 576;
 }
 
 /// Control flags ("graded communication control").
@@ -107,8 +113,10 @@ impl Control {
     pub const RST: Control = Control(0x04);
     /// Error (set with `rst`; the error code field says which).
     pub const ERROR: Control = Control(0x08);
-    /// All flags version 1 defines.
-    pub const ALL: Control = Control(0x0f);
+    /// Grant (set with `rep`: the provider's last answer, with the ID).
+    pub const GRANT: Control = Control(0x10);
+    /// All flags version 2 defines.
+    pub const ALL: Control = Control(0x1f);
 
     /// Both sets of flags together.
     pub const fn with(self, other: Control) -> Control {
@@ -155,8 +163,8 @@ pub enum Sender {
 }
 
 /// An extension: a typed TLV in the extension area. Types 0x0001-0x7fff are
-/// for this specification ([`TLV_RENEW`]), 0x8000-0xffff are free for
-/// developers; 0 is reserved. Receivers skip types they do not know.
+/// for this specification (version 2 defines none), 0x8000-0xffff are
+/// free for developers; 0 is reserved. Receivers skip types they do not know.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Tlv {
     /// The type.
@@ -167,27 +175,6 @@ pub struct Tlv {
 
 /// The first type free for developers.
 pub const TLV_DEVELOPER: u16 = 0x8000;
-
-/// Auth-REQ extension "renew": 2 bytes, the ID the supervisor's session
-/// holds now. The provider keeps that ID when the session is still live
-/// for the same client, user and vNIC, so a renewal does not change the
-/// ID under running connections.
-pub const TLV_RENEW: u16 = 0x0001;
-
-impl Tlv {
-    /// The "renew" extension for `id`.
-    pub fn renew(id: NonZeroU16) -> Tlv {
-        Tlv { kind: TLV_RENEW, value: id.get().to_be_bytes().to_vec() }
-    }
-
-    /// The ID of the first well-formed "renew" extension in `ext`.
-    pub fn renew_id(ext: &[Tlv]) -> Option<NonZeroU16> {
-        ext.iter()
-            .filter(|t| t.kind == TLV_RENEW)
-            .find_map(|t| <[u8; 2]>::try_from(t.value.as_slice()).ok())
-            .and_then(|b| NonZeroU16::new(u16::from_be_bytes(b)))
-    }
-}
 
 /// One message of the cooperative-application data structure, with every
 /// field of the fixed part (unused ones zero) and the extensions.
@@ -211,18 +198,54 @@ pub struct Packet {
     pub nonce_c: [u8; NONCE_LEN],
     /// auth_data: server nonce.
     pub nonce_s: [u8; NONCE_LEN],
-    /// auth_data: key derivation parameters (`None`: all zero).
-    pub kdf: Option<KdfParams>,
-    /// auth_data: proof.
-    pub proof: [u8; PROOF_LEN],
-    /// id (sealed in Auth-REP & REQ).
-    pub id: [u8; 2],
-    /// vNIC number (sealed with the id in Auth-REP & REQ).
-    pub vnic: [u8; 2],
-    /// AEAD tag of the sealed id and vNIC number.
-    pub tag: [u8; TAG_LEN],
+    /// auth_data: the argon2id cost of the user's record (`None`: all zero).
+    pub kdf: Option<Argon2Cost>,
+    /// auth_data: the provider's stateless cookie.
+    pub cookie: Cookie,
+    /// id: the sealed id and vNIC number (Auth-GRANT; the renewed id in
+    /// Auth-REP).
+    pub sealed: Sealed,
+    /// OPAQUE: KE1, KE2 or KE3, zero-padded to 320 bytes.
+    pub opaque: Opaque,
     /// Extensions.
     pub ext: Vec<Tlv>,
+}
+
+/// The OPAQUE area: 320 bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Opaque(pub Box<[u8; OPAQUE_LEN]>);
+
+impl Default for Opaque {
+    fn default() -> Opaque {
+        Opaque(Box::new([0; OPAQUE_LEN]))
+    }
+}
+
+impl std::fmt::Debug for Opaque {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let used = self.0.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        write!(f, "Opaque({} of {OPAQUE_LEN} bytes)", used)
+    }
+}
+
+impl Opaque {
+    /// `bytes` followed by zeros (`None` if longer than the area).
+    pub fn padded(bytes: &[u8]) -> Option<Opaque> {
+        let mut area = Opaque::default();
+        area.0.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(area)
+    }
+
+    /// The first `n` bytes, if all after them are zero.
+    pub fn prefix(&self, n: usize) -> Option<&[u8]> {
+        let (head, tail) = self.0.split_at_checked(n)?;
+        tail.iter().all(|&b| b == 0).then_some(head)
+    }
+
+    /// Whether every byte is zero.
+    pub fn is_zero(&self) -> bool {
+        self.0.iter().all(|&b| b == 0)
+    }
 }
 
 /// `N` bytes of `buf` at `at`, or `TooShort`.
@@ -254,11 +277,11 @@ fn zero(bytes: &[u8], field: &'static str) -> Result<(), WireError> {
 }
 
 /// The transaction id and client nonce of a datagram that starts with the
-/// magic and is at least [`FIXED_LEN`] long, whatever its version or
+/// magic and is at least [`V1_FIXED_LEN`] long, whatever its version or
 /// validity: what an Auth-RST answering it echoes. These offsets are the
 /// same in every version.
 pub fn salvage(buf: &[u8]) -> Option<(u32, [u8; NONCE_LEN])> {
-    if buf.len() < FIXED_LEN || take::<2>(buf, offset::MAGIC).ok()? != MAGIC {
+    if buf.len() < V1_FIXED_LEN || take::<2>(buf, offset::MAGIC).ok()? != MAGIC {
         return None;
     }
     Some((
@@ -357,17 +380,14 @@ fn encode_text(
     put(out, at + 1, text.as_bytes())
 }
 
-fn decode_kdf(buf: &[u8]) -> Result<Option<KdfParams>, WireError> {
-    let raw: [u8; 24] = take(buf, offset::KDF)?;
+fn decode_kdf(buf: &[u8]) -> Result<Option<Argon2Cost>, WireError> {
+    let raw: [u8; 8] = take(buf, offset::KDF)?;
     match u8_at(buf, offset::KDF)? {
         0 => zero(&raw, "kdf parameters").map(|()| None),
-        KDF_ARGON2ID => Ok(Some(KdfParams {
-            cost: Argon2Cost {
-                p: u8_at(buf, offset::KDF_P)?,
-                t: u16_at(buf, offset::KDF_T)?,
-                m_kib: u32_at(buf, offset::KDF_M)?,
-            },
-            salt: take(buf, offset::SALT)?,
+        KDF_ARGON2ID => Ok(Some(Argon2Cost {
+            p: u8_at(buf, offset::KDF_P)?,
+            t: u16_at(buf, offset::KDF_T)?,
+            m_kib: u32_at(buf, offset::KDF_M)?,
         })),
         other => Err(WireError::Kdf(other)),
     }
@@ -408,11 +428,9 @@ impl Packet {
     /// the first problem found is returned.
     pub fn decode(buf: &[u8]) -> Result<Packet, WireError> {
         let len = buf.len();
-        if len < FIXED_LEN {
+        // The version before the length, which differs between versions.
+        if len < V1_FIXED_LEN {
             return Err(WireError::TooShort { len });
-        }
-        if len > MAX_LEN {
-            return Err(WireError::TooLong { len });
         }
         if take::<2>(buf, offset::MAGIC)? != MAGIC {
             return Err(WireError::BadMagic);
@@ -420,6 +438,12 @@ impl Packet {
         let version = u8_at(buf, offset::VERSION)?;
         if version != VERSION {
             return Err(WireError::UnsupportedVersion(version));
+        }
+        if len < FIXED_LEN {
+            return Err(WireError::TooShort { len });
+        }
+        if len > MAX_LEN {
+            return Err(WireError::TooLong { len });
         }
         let ext_len = usize::from(u16_at(buf, offset::EXT_LEN)?);
         if ext_len != len - FIXED_LEN {
@@ -452,10 +476,15 @@ impl Packet {
             nonce_c: take(buf, offset::NONCE_C)?,
             nonce_s: take(buf, offset::NONCE_S)?,
             kdf: decode_kdf(buf)?,
-            proof: take(buf, offset::PROOF)?,
-            id: take(buf, offset::ID)?,
-            vnic: take(buf, offset::VNIC)?,
-            tag: take(buf, offset::TAG)?,
+            cookie: take::<COOKIE_LEN>(buf, offset::COOKIE)?,
+            sealed: Sealed {
+                data: take(buf, offset::ID)?,
+                tag: take::<TAG_LEN>(buf, offset::TAG)?,
+            },
+            opaque: {
+                zero(&take::<12>(buf, offset::RESERVED2)?, "id reserved")?;
+                Opaque(Box::new(take(buf, offset::OPAQUE)?))
+            },
             ext: decode_ext(buf)?,
         })
     }
@@ -496,16 +525,15 @@ impl Packet {
         )?;
         put(&mut out, offset::NONCE_C, &self.nonce_c)?;
         put(&mut out, offset::NONCE_S, &self.nonce_s)?;
-        if let Some(kdf) = &self.kdf {
-            put(&mut out, offset::KDF, &[KDF_ARGON2ID, kdf.cost.p])?;
-            put(&mut out, offset::KDF_T, &kdf.cost.t.to_be_bytes())?;
-            put(&mut out, offset::KDF_M, &kdf.cost.m_kib.to_be_bytes())?;
-            put(&mut out, offset::SALT, &kdf.salt)?;
+        if let Some(cost) = &self.kdf {
+            put(&mut out, offset::KDF, &[KDF_ARGON2ID, cost.p])?;
+            put(&mut out, offset::KDF_T, &cost.t.to_be_bytes())?;
+            put(&mut out, offset::KDF_M, &cost.m_kib.to_be_bytes())?;
         }
-        put(&mut out, offset::PROOF, &self.proof)?;
-        put(&mut out, offset::ID, &self.id)?;
-        put(&mut out, offset::VNIC, &self.vnic)?;
-        put(&mut out, offset::TAG, &self.tag)?;
+        put(&mut out, offset::COOKIE, &self.cookie)?;
+        put(&mut out, offset::ID, &self.sealed.data)?;
+        put(&mut out, offset::TAG, &self.sealed.tag)?;
+        put(&mut out, offset::OPAQUE, self.opaque.0.as_slice())?;
         let mut at = offset::EXT;
         for tlv in &self.ext {
             let len = u16::try_from(tlv.value.len()).map_err(|_| WireError::TooLong {
@@ -553,7 +581,7 @@ mod tests {
     fn round_trip_and_offsets() {
         let bytes = sample().encode().expect("encodes");
         assert_eq!(bytes.len(), FIXED_LEN + 5);
-        assert_eq!(&bytes[..4], b"VN\x01\x01");
+        assert_eq!(&bytes[..4], b"VN\x02\x01");
         assert_eq!(&bytes[offset::ADDR..offset::ADDR + 4], &[192, 0, 2, 1]);
         assert_eq!(&bytes[offset::USER_LEN..offset::USER_LEN + 6], b"\x05alice");
         assert_eq!(&bytes[offset::EXT..], &[0x80, 0x01, 0, 1, b'x']);
@@ -565,8 +593,8 @@ mod tests {
         let good = sample().encode().expect("encodes");
         let cases: &[(usize, u8, WireError)] = &[
             (offset::MAGIC, b'X', WireError::BadMagic),
-            (offset::VERSION, 2, WireError::UnsupportedVersion(2)),
-            (offset::CONTROL, 0x11, WireError::ControlFlags(0x11)),
+            (offset::VERSION, 1, WireError::UnsupportedVersion(1)),
+            (offset::CONTROL, 0x21, WireError::ControlFlags(0x21)),
             (offset::COOP + 1, 3, WireError::CoopFlags(3)),
             (offset::ERROR + 1, 1, WireError::ErrorFlag(1)),
             (offset::RESERVED0, 1, WireError::Reserved("header reserved")),
@@ -600,7 +628,8 @@ mod tests {
                 },
             ),
             (offset::KDF, 9, WireError::Kdf(9)),
-            (offset::SALT, 1, WireError::Reserved("kdf parameters")),
+            (offset::KDF_M, 1, WireError::Reserved("kdf parameters")),
+            (offset::RESERVED2, 1, WireError::Reserved("id reserved")),
             (offset::EXT + 3, 9, WireError::Tlv(offset::EXT)),
             (
                 offset::EXT_LEN + 1,
@@ -624,8 +653,10 @@ mod tests {
             Packet::decode(&good[..FIXED_LEN - 1]),
             Err(WireError::TooShort { len: FIXED_LEN - 1 })
         );
+        let mut long = good.clone();
+        long.resize(MAX_LEN + 1, 0);
         assert_eq!(
-            Packet::decode(&[0; MAX_LEN + 1]),
+            Packet::decode(&long),
             Err(WireError::TooLong { len: MAX_LEN + 1 })
         );
     }
@@ -681,7 +712,8 @@ mod tests {
         let mut bytes = sample().encode().expect("encodes");
         bytes[offset::VERSION] = 9;
         assert_eq!(salvage(&bytes), Some((7, [1; NONCE_LEN])));
-        assert_eq!(salvage(&bytes[..FIXED_LEN - 1]), None);
+        assert_eq!(salvage(&bytes[..V1_FIXED_LEN]).map(|s| s.0), Some(7));
+        assert_eq!(salvage(&bytes[..V1_FIXED_LEN - 1]), None);
         bytes[0] = 0;
         assert_eq!(salvage(&bytes), None);
     }

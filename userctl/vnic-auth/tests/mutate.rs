@@ -105,26 +105,19 @@ fn vector_client(t0: Instant) -> Client {
         .expect("vectors");
     let json: serde_json::Value = serde_json::from_str(&text).expect("json");
     let i = &json["inputs"];
-    let txid = i["txid"].as_u64().expect("txid") as u32;
-    let nonce_c = hex::decode(i["nonce_c"].as_str().expect("nonce")).expect("hex");
     let mut config = ClientConfig::new("alice", i["passcode"].as_str().expect("passcode"), "http");
-    config.client_addr = i["client_addr"].as_str().and_then(|a| a.parse().ok());
-    config.ext = vec![Tlv {
-        kind: 0x8001,
-        value: b"demo".to_vec(),
-    }];
     // A mutated challenge must not make the test slow.
     config.limits = KdfLimits {
         max_m_kib: 256,
         max_t: 2,
         max_p: 2,
     };
-    let script = [&txid.to_be_bytes()[..], &nonce_c].concat();
+    let seed = i["client_seed"].as_u64().expect("seed");
     Client::new(
         config,
-        "198.51.100.7:7390".parse().expect("addr"),
+        i["server"].as_str().and_then(|a| a.parse().ok()).expect("server"),
         t0,
-        &mut TestRandom::scripted(&script),
+        &mut TestRandom::new(seed),
     )
     .expect("client")
 }
@@ -146,7 +139,7 @@ fn mutated_messages_never_panic_and_round_trip() {
     let mut m = Mutator(TestRandom::new(0x5eed));
     let backend = MemBackend::demo();
     let t0 = Instant::now();
-    let peer: SocketAddr = "192.0.2.10:40000".parse().expect("addr");
+    let peer: SocketAddr = "198.51.100.1:7390".parse().expect("addr");
     let mut server = Server::new(common::server_config(), Box::new(TestRandom::new(1)));
     let mut client = vector_client(t0);
     let (mut decoded, mut messages) = (0usize, 0usize);

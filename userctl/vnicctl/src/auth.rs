@@ -5,11 +5,10 @@
 use crate::cli::AuthArgs;
 use crate::embed;
 use crate::error::CliError;
-use crate::exchange::{self, After};
+use crate::exchange;
 use crate::iface::ifindex;
 use crate::output::Format;
 use std::net::SocketAddr;
-use std::time::Duration;
 use vnic_auth::{ClientConfig, ClientEvent, Grant};
 
 /// Runs `vnicctl auth`.
@@ -17,13 +16,10 @@ pub fn run(a: &AuthArgs, out: Format) -> Result<(), CliError> {
     let provider = exchange::provider_addr(&a.provider)?;
     let supervisor = ifindex(&a.dev)?;
     let passcode = crate::passcode::read(a.passcode_file.as_deref())?;
-    let mut config = ClientConfig::new(a.user.clone(), passcode.as_bytes(), a.service.clone());
-    config.linger = Duration::from_secs_f64(a.linger);
-    let after = if a.linger > 0.0 { After::Linger } else { After::Stop };
-    // The last event tells: a grant, or a failure (also a reset after the
-    // grant, while lingering).
+    let config = ClientConfig::new(a.user.clone(), passcode.as_bytes(), a.service.clone());
+    // The one event tells: a grant (the session is active), or a failure.
     let mut outcome = None;
-    exchange::run(config, provider, a.source, a.verbose, after, |e| outcome = Some(e))?;
+    exchange::run(config, provider, a.source, a.verbose, |e| outcome = Some(e))?;
     let grant = match outcome {
         Some(ClientEvent::Granted(g)) => g,
         Some(ClientEvent::Failed(e)) => return Err(CliError::Input(exchange::failure(&e))),

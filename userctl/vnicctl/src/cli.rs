@@ -53,9 +53,16 @@ pub enum Command {
     /// status database (`supervisor status`: what the running one is
     /// doing).
     Supervisor(DaemonArgs),
-    /// Read a passcode on stdin and print its stored form for a [[user]]
-    /// of the provider's configuration.
+    /// Read a passcode on stdin and print the user's OPAQUE record for a
+    /// [[user]] of the provider's configuration (made with the provider's
+    /// keys, which must be the daemon's secret_file).
     PasscodeHash {
+        /// The user the record is for (OPAQUE binds the name into it).
+        #[arg(long)]
+        user: String,
+        /// The provider's key file (its secret_file; made if missing).
+        #[arg(long, value_name = "FILE", default_value = "/var/lib/vnic/secret")]
+        keys: std::path::PathBuf,
         /// Use the cheapest argon2 cost (tests only: weak).
         #[arg(long)]
         test_cost: bool,
@@ -125,11 +132,6 @@ pub struct AuthArgs {
     /// first line of stdin).
     #[arg(long)]
     pub passcode_file: Option<std::path::PathBuf>,
-    /// Seconds to stay after the grant, answering the provider in case it
-    /// did not get the Auth-REP (it asks again after 1 s); the command fails
-    /// if the provider resets the session meanwhile. 0 returns at once.
-    #[arg(long, default_value_t = 1.5, value_parser = linger_secs)]
-    pub linger: f64,
     /// Send from this local address (the client the session is for), like
     /// `ping -I`; default: the address the route to the provider picks.
     #[arg(long)]
@@ -163,14 +165,6 @@ pub struct ImportArgs {
     /// The provider's data folder (database and secret).
     #[arg(long, default_value = "/var/lib/vnic")]
     pub data_dir: String,
-}
-
-/// A linger time: 0 to 60 seconds.
-fn linger_secs(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if (0.0..=60.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{text}' is not a number of seconds from 0 to 60")),
-    }
 }
 
 /// `vnicctl embed ...`

@@ -51,25 +51,14 @@ pub fn provider_addr_form(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// How long to keep going after the grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum After {
-    /// Return at the first event.
-    Stop,
-    /// Stay until the client's linger time is over, answering the
-    /// provider's retransmitted Auth-REP & REQ and hearing a late Auth-RST.
-    Linger,
-}
-
 /// Runs the exchange of `config` with `provider` from the local address
-/// `source` (default: any), handing every event to `on_event`. With
-/// `verbose`, each message passing is one line on stderr.
+/// `source` (default: any) to its one event (grant or failure), handed to
+/// `on_event`. With `verbose`, each message passing is one line on stderr.
 pub fn run(
     config: ClientConfig,
     provider: SocketAddr,
     source: Option<IpAddr>,
     verbose: bool,
-    after: After,
     mut on_event: impl FnMut(ClientEvent),
 ) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Input(format!("cannot talk to the provider {provider}: {e}"));
@@ -85,11 +74,9 @@ pub fn run(
             trace(verbose, "→", &t.data);
             sock.send_to(&t.data, t.to).map_err(io)?;
         }
-        while let Some(event) = client.poll_event() {
+        if let Some(event) = client.poll_event() {
             on_event(event);
-            if after == After::Stop {
-                return Ok(());
-            }
+            return Ok(());
         }
         if client.is_done() {
             return Ok(());
@@ -129,13 +116,7 @@ fn trace(verbose: bool, arrow: &str, data: &[u8]) {
     if !verbose {
         return;
     }
-    let name = match Message::decode(data) {
-        Ok(Message::Req(_)) => "Auth-REQ",
-        Ok(Message::RepReq(_)) => "Auth-REP & REQ",
-        Ok(Message::Rep(_)) => "Auth-REP",
-        Ok(Message::Rst(_)) => "Auth-RST",
-        Err(_) => "(not a vnic message)",
-    };
+    let name = Message::decode(data).map_or("(not a vnic message)", |m| m.name());
     if arrow == "→" {
         eprintln!("{name} →");
     } else {

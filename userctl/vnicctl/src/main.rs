@@ -109,7 +109,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         | Command::Supervisor(DaemonArgs { config: None, action: None }) => {
             Err(CliError::Input("the daemon needs --config FILE".into()))
         }
-        Command::PasscodeHash { test_cost } => passcode::hash(test_cost),
+        Command::PasscodeHash { user, keys, test_cost } => passcode::hash(&user, &keys, test_cost),
         Command::Completion { shell } => docs::completion(shell),
         Command::ManPages { dir } => docs::man_pages(&dir),
         Command::Stats { name } => {

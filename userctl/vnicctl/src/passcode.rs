@@ -1,11 +1,12 @@
 //! Passcodes: reading one (from a file or stdin) and `vnicctl
-//! passcode-hash`, which prints the stored form for the provider's
-//! configuration.
+//! passcode-hash`, which registers a user (RFC 9807's registration, both
+//! sides here, against the provider's keys) and prints the record for the
+//! provider's configuration.
 
 use crate::error::CliError;
 use std::io::BufRead;
 use std::path::Path;
-use vnic_auth::{Argon2Cost, OsRandom, Verifier};
+use vnic_auth::{Argon2Cost, OsRandom, Record};
 use zeroize::Zeroizing;
 
 /// The first line of `file`, or of stdin without one, without its line end.
@@ -28,13 +29,18 @@ pub fn read(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
     Ok(text)
 }
 
-/// Prints the stored form of the passcode read on stdin (`test_cost`: the
-/// cheapest argon2 cost, for tests only).
-pub fn hash(test_cost: bool) -> Result<(), CliError> {
+/// Prints the record of `user` with the passcode read on stdin, against
+/// the provider keys in `keys` (made if missing; `test_cost`: the cheapest
+/// argon2 cost, for tests only).
+pub fn hash(user: &str, keys: &Path, test_cost: bool) -> Result<(), CliError> {
+    if user.is_empty() || user.len() > 63 || user.chars().any(char::is_control) {
+        return Err(CliError::Input(format!("'{user}' is not a user name (1 to 63 bytes, no control characters)")));
+    }
     let passcode = read(None)?;
+    let keys = crate::provider::secret::load_or_create(keys)?;
     let cost = if test_cost { Argon2Cost::TEST } else { Argon2Cost::DEFAULT };
-    let v = Verifier::create(passcode.as_bytes(), cost, &mut OsRandom)
-        .map_err(|e| CliError::Input(format!("cannot derive the passcode's key: {e}")))?;
-    println!("{v}");
+    let record = Record::register(&keys, user, passcode.as_bytes(), cost, &mut OsRandom)
+        .map_err(|e| CliError::Input(format!("cannot register the passcode: {e}")))?;
+    println!("{record}");
     Ok(())
 }

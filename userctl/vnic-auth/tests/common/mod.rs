@@ -8,12 +8,19 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU16;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use vnic_auth::{
-    Argon2Cost, Backend, Client, ClientConfig, ClientEvent, Lookup, Random, Refusal, Server,
-    ServerConfig, ServerEvent, Target, Transmit, Verifier,
+    Argon2Cost, Backend, Client, ClientConfig, ClientEvent, Lookup, ProviderKeys, Random, Record,
+    Refusal, Server, ServerConfig, ServerEvent, Target, Transmit,
 };
+
+/// The provider keys of every test (deterministic).
+pub fn keys() -> ProviderKeys {
+    static KEYS: OnceLock<ProviderKeys> = OnceLock::new();
+    KEYS.get_or_init(|| ProviderKeys::generate(&mut TestRandom::new(0x5e))).clone()
+}
 
 /// Scripted bytes first, then a xorshift64* stream.
 pub struct TestRandom {
@@ -70,7 +77,7 @@ pub const HTTP: Target = Target {
 /// An in-memory provider database.
 #[derive(Default)]
 pub struct MemBackend {
-    pub users: HashMap<String, (Verifier, Vec<String>)>,
+    pub users: HashMap<String, (Record, Vec<String>)>,
     pub services: HashMap<String, Target>,
     pub in_use: RefCell<HashSet<u16>>,
     /// Live sessions: (client, user, ID).
@@ -78,7 +85,7 @@ pub struct MemBackend {
     pub unavailable: bool,
     /// Sources that may ask for sessions of other client addresses.
     pub bridge_boxes: Vec<IpAddr>,
-    /// A fixed ID every client gets (shared; others count as in use).
+    /// A fixed ID every client gets (shared; no other is free).
     pub fixed: Option<u16>,
 }
 
@@ -103,7 +110,7 @@ impl MemBackend {
 
     pub fn add_user(&mut self, user: &str, passcode: &[u8], services: &[&str]) {
         let mut rng = TestRandom::new(user.len() as u64 + 7);
-        let v = Verifier::create(passcode, Argon2Cost::TEST, &mut rng).expect("verifier");
+        let v = Record::register(&keys(), user, passcode, Argon2Cost::TEST, &mut rng).expect("record");
         self.users.insert(
             user.into(),
             (v, services.iter().map(|s| s.to_string()).collect()),
@@ -121,7 +128,7 @@ impl Backend for MemBackend {
         };
         match self.users.get(user) {
             Some((v, allowed)) if allowed.iter().any(|s| s == service) => Lookup::Found {
-                verifier: v.clone(),
+                record: v.clone(),
                 target,
             },
             Some(_) => Lookup::Refused {
@@ -135,18 +142,14 @@ impl Backend for MemBackend {
         }
     }
 
-    fn id_in_use(&self, id: NonZeroU16) -> bool {
+    fn id_free(&self, _vnic: u16, id: NonZeroU16) -> bool {
         match self.fixed {
-            Some(f) => id.get() != f,
-            None => self.in_use.borrow().contains(&id.get()),
+            Some(f) => id.get() == f,
+            None => !self.in_use.borrow().contains(&id.get()),
         }
     }
 
-    fn id_exclusive(&self, _id: NonZeroU16) -> bool {
-        self.fixed.is_none()
-    }
-
-    fn renewable(&self, client: IpAddr, user: &str, id: NonZeroU16) -> bool {
+    fn renewable(&self, client: IpAddr, user: &str, _vnic: u16, id: NonZeroU16) -> bool {
         self.live.borrow().contains(&(client, user.to_owned(), id.get()))
     }
 
@@ -158,7 +161,7 @@ impl Backend for MemBackend {
 pub fn server_config() -> ServerConfig {
     ServerConfig {
         fake_cost: Argon2Cost::TEST,
-        ..ServerConfig::new([0x5e; 32])
+        ..ServerConfig::new(keys())
     }
 }
 
@@ -284,5 +287,110 @@ impl Net {
 
     pub fn server_events(&self) -> Vec<ServerEvent> {
         self.server_events.iter().map(|(_, e)| e.clone()).collect()
+    }
+}
+
+/// The session the server granted, if any.
+pub fn granted_session(events: &[ServerEvent]) -> Option<vnic_auth::Session> {
+    events.iter().find_map(|e| match e {
+        ServerEvent::Granted(s) => Some(s.clone()),
+        _ => None,
+    })
+}
+
+/// The reasons of the server's failures, in order.
+pub fn failures(events: &[ServerEvent]) -> Vec<vnic_auth::FailReason> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::Failed(f) => Some(f.reason.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The client's error, if it failed.
+pub fn client_error(net: &Net) -> Option<vnic_auth::ClientError> {
+    net.client_events().into_iter().find_map(|e| match e {
+        ClientEvent::Failed(err) => Some(err),
+        ClientEvent::Granted(_) => None,
+    })
+}
+
+/// The client's grant, if it got one.
+pub fn client_grant(net: &Net) -> Option<vnic_auth::Grant> {
+    net.client_events().into_iter().find_map(|e| match e {
+        ClientEvent::Granted(g) => Some(g),
+        ClientEvent::Failed(_) => None,
+    })
+}
+
+/// The names of the messages in `datagrams` ("?" for undecodable ones).
+pub fn names(datagrams: &[Vec<u8>]) -> Vec<&'static str> {
+    datagrams
+        .iter()
+        .map(|d| vnic_auth::Message::decode(d).map_or("?", |m| m.name()))
+        .collect()
+}
+
+/// The codes of the Auth-RSTs in `datagrams`.
+pub fn rst_codes(datagrams: &[Vec<u8>]) -> Vec<vnic_auth::ErrorCode> {
+    datagrams
+        .iter()
+        .filter_map(|d| match vnic_auth::Message::decode(d) {
+            Ok(vnic_auth::Message::Rst(r)) => Some(r.error),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Alice's exchange (passcode "alice's passcode", http) with `backend`.
+pub fn alice_with(backend: MemBackend) -> Net {
+    Net::new(client_config("alice", b"alice's passcode", "http"), server(1), backend)
+}
+
+/// Alice's exchange with the demo database.
+pub fn alice() -> Net {
+    alice_with(MemBackend::demo())
+}
+
+/// A client of `user` started at `now` with randomness `seed`.
+pub fn client_at(user: &str, passcode: &[u8], now: Instant, seed: u64) -> Client {
+    Client::new(client_config(user, passcode, "http"), SERVER, now, &mut TestRandom::new(seed)).expect("client")
+}
+
+/// Runs `client` from `from` against `server` until both are quiet (no
+/// loss, no time passing): the datagrams each way.
+pub fn exchange(
+    server: &mut Server,
+    backend: &MemBackend,
+    client: &mut Client,
+    from: SocketAddr,
+    now: Instant,
+) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    loop {
+        let mut moved = false;
+        while let Some(t) = client.poll_transmit() {
+            moved = true;
+            server.handle_datagram(now, from, &t.data, backend);
+            up.push(t.data);
+        }
+        while let Some(t) = server.poll_transmit() {
+            moved = true;
+            if t.to == from {
+                client.handle_datagram(now, SERVER, &t.data);
+            }
+            down.push(t.data);
+        }
+        while let Some(e) = server.poll_event() {
+            if let ServerEvent::Granted(s) = &e {
+                backend.in_use.borrow_mut().insert(s.id.get());
+                backend.live.borrow_mut().insert((s.client, s.user.clone(), s.id.get()));
+            }
+        }
+        if !moved {
+            return (up, down);
+        }
     }
 }

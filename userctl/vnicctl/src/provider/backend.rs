@@ -3,7 +3,6 @@
 
 use super::config::{Config, IdRule};
 use super::sessions::Owners;
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::num::NonZeroU16;
@@ -11,22 +10,21 @@ use vnic_auth::{Backend, Lookup, Refusal, Target};
 
 /// Lookups over the configuration; `used` are the IDs of live sessions,
 /// `owners` who holds them.
-///
-/// The protocol draws an ID right after a successful lookup, so the lookup
-/// remembers which vNIC it chose and `id_in_use` refuses IDs outside that
-/// vNIC's rule.
 pub struct Credentials<'a> {
     config: &'a Config,
     used: &'a HashSet<u16>,
     owners: &'a Owners,
-    chosen: RefCell<Option<(IdRule, &'a str)>>,
 }
 
 impl<'a> Credentials<'a> {
     /// Lookups over `config`, with `used` the IDs of live sessions and
     /// `owners` their holders.
     pub fn new(config: &'a Config, used: &'a HashSet<u16>, owners: &'a Owners) -> Self {
-        Credentials { config, used, owners, chosen: RefCell::new(None) }
+        Credentials { config, used, owners }
+    }
+
+    fn vnic(&self, number: u16) -> Option<&'a super::config::VnicEntry> {
+        self.config.vnics.iter().find(|v| v.number == number)
     }
 }
 
@@ -46,38 +44,31 @@ impl Backend for Credentials<'_> {
             return Lookup::Refused { target: target(first, first_service.port), reason: Refusal::UnknownUser };
         };
         match offering.iter().find(|(v, _)| u.allows(&v.name, service)) {
-            Some((v, s)) => {
-                *self.chosen.borrow_mut() = Some((v.ids, v.name.as_str()));
-                Lookup::Found { verifier: u.verifier.clone(), target: target(v, s.port) }
-            }
+            Some((v, s)) => Lookup::Found { record: u.record.clone(), target: target(v, s.port) },
             None => Lookup::Refused { target: target(first, first_service.port), reason: Refusal::NotPermitted },
         }
     }
 
-    fn id_in_use(&self, id: NonZeroU16) -> bool {
-        match *self.chosen.borrow() {
-            Some((IdRule::Fixed(f), _)) => id.get() != f,
-            Some((rule @ IdRule::Range(..), _)) => !rule.contains(id.get()) || self.used.contains(&id.get()),
-            None => true,
+    /// A fixed ID is every client's on its vNIC; an ID of a range is free
+    /// when no live session holds it.
+    fn id_free(&self, vnic: u16, id: NonZeroU16) -> bool {
+        match self.vnic(vnic).map(|v| v.ids) {
+            Some(IdRule::Fixed(f)) => id.get() == f,
+            Some(rule @ IdRule::Range(..)) => rule.contains(id.get()) && !self.used.contains(&id.get()),
+            None => false,
         }
-    }
-
-    /// A fixed ID is every client's on its vNIC; an ID of a range is one
-    /// session's.
-    fn id_exclusive(&self, _id: NonZeroU16) -> bool {
-        !matches!(*self.chosen.borrow(), Some((IdRule::Fixed(_), _)))
     }
 
     fn may_speak_for_others(&self, source: IpAddr) -> bool {
         self.config.bridge_boxes.contains(&source)
     }
 
-    fn renewable(&self, client: IpAddr, user: &str, id: NonZeroU16) -> bool {
-        let Some((rule, vnic)) = *self.chosen.borrow() else {
+    fn renewable(&self, client: IpAddr, user: &str, vnic: u16, id: NonZeroU16) -> bool {
+        let Some(v) = self.vnic(vnic) else {
             return false;
         };
-        rule.contains(id.get())
-            && self.owners.get(&(client, id.get())).is_some_and(|(u, v)| u == user && v == vnic)
+        v.ids.contains(id.get())
+            && self.owners.get(&(client, id.get())).is_some_and(|(u, name)| u == user && *name == v.name)
     }
 }
 
@@ -99,9 +90,8 @@ mod tests {
         let (c, used, owners) = (parse(&sample("")).unwrap(), HashSet::new(), Owners::new());
         let b = Credentials::new(&c, &used, &owners);
         assert_eq!(found(&b, "alice", "http"), (1, 80));
-        assert!(!b.id_in_use(NonZeroU16::new(1).unwrap()));
-        assert!(b.id_in_use(NonZeroU16::new(2).unwrap()));
-        assert!(!b.id_exclusive(NonZeroU16::new(1).unwrap()), "a fixed ID is shared");
+        assert!(b.id_free(1, NonZeroU16::new(1).unwrap()), "a fixed ID is shared");
+        assert!(!b.id_free(1, NonZeroU16::new(2).unwrap()));
         assert_eq!(found(&b, "bob", "http"), (2, 80));
         assert_eq!(found(&b, "alice", "ssh"), (2, 22));
     }
@@ -110,9 +100,7 @@ mod tests {
     fn ranges_skip_ids_in_use() {
         let (c, used, owners) = (parse(&sample("")).unwrap(), (100..199).collect(), Owners::new());
         let b = Credentials::new(&c, &used, &owners);
-        found(&b, "bob", "http");
-        assert!(b.id_exclusive(NonZeroU16::new(199).unwrap()), "an ID of a range is one session's");
-        let free: Vec<u16> = (1..=300).filter(|&i| !b.id_in_use(NonZeroU16::new(i).unwrap())).collect();
+        let free: Vec<u16> = (1..=300).filter(|&i| b.id_free(2, NonZeroU16::new(i).unwrap())).collect();
         assert_eq!(free, vec![199]);
     }
 
@@ -124,13 +112,11 @@ mod tests {
         let owners: Owners = [((bob, 150), ("bob".to_string(), "vnic2".to_string()))].into();
         let b = Credentials::new(&c, &used, &owners);
         let id = NonZeroU16::new(150).unwrap();
-        found(&b, "bob", "http");
-        assert!(b.renewable(bob, "bob", id));
-        assert!(!b.renewable(bob, "alice", id), "another user");
-        assert!(!b.renewable("10.0.1.3".parse().unwrap(), "bob", id), "another client");
-        assert!(!b.renewable(bob, "bob", NonZeroU16::new(151).unwrap()), "not live");
-        found(&b, "alice", "http");
-        assert!(!b.renewable(bob, "bob", id), "another vNIC chosen");
+        assert!(b.renewable(bob, "bob", 2, id));
+        assert!(!b.renewable(bob, "alice", 2, id), "another user");
+        assert!(!b.renewable("10.0.1.3".parse().unwrap(), "bob", 2, id), "another client");
+        assert!(!b.renewable(bob, "bob", 2, NonZeroU16::new(151).unwrap()), "not live");
+        assert!(!b.renewable(bob, "bob", 1, id), "another vNIC");
     }
 
     #[test]

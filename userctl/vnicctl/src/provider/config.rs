@@ -7,7 +7,7 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use vnic_auth::Verifier;
+use vnic_auth::Record;
 
 /// The provider's settings, checked.
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct Config {
     pub per_user: vnic_auth::RateLimit,
     /// Failed attempts allowed per source address before a lock-out.
     pub per_source: vnic_auth::RateLimit,
+    /// Exchanges in progress per user name at most (`user_pending`).
+    pub pending_per_user: usize,
     /// Supervisors in bridge mode: the only sources whose Auth-REQs may
     /// name another client address (`info_client`). Every other host gets
     /// sessions for the address it sends from.
@@ -113,8 +115,8 @@ pub struct ServiceEntry {
 pub struct UserEntry {
     /// The user name.
     pub name: String,
-    /// The stored verifier.
-    pub verifier: Verifier,
+    /// The user's OPAQUE record.
+    pub record: Record,
     /// What the user may use: "vnic1" (every service of vnic1) or
     /// "vnic1:http".
     pub allow: Vec<String>,
@@ -161,11 +163,12 @@ struct RawRateLimit {
     source_failures: Option<u32>,
     source_window_secs: Option<u64>,
     source_lockout_secs: Option<u64>,
+    user_pending: Option<usize>,
 }
 
 impl RawRateLimit {
     /// The per-user and per-source limits over `defaults`.
-    fn limits(&self, defaults: &vnic_auth::ServerConfig) -> Result<(vnic_auth::RateLimit, vnic_auth::RateLimit), String> {
+    fn limits(&self) -> Result<(vnic_auth::RateLimit, vnic_auth::RateLimit), String> {
         use std::time::Duration;
         let one = |d: vnic_auth::RateLimit, failures: Option<u32>, window: Option<u64>, lockout: Option<u64>, who: &str| {
             let limit = vnic_auth::RateLimit {
@@ -179,8 +182,8 @@ impl RawRateLimit {
             Ok(limit)
         };
         Ok((
-            one(defaults.per_user, self.user_failures, self.user_window_secs, self.user_lockout_secs, "user")?,
-            one(defaults.per_source, self.source_failures, self.source_window_secs, self.source_lockout_secs, "source")?,
+            one(vnic_auth::ServerConfig::PER_USER, self.user_failures, self.user_window_secs, self.user_lockout_secs, "user")?,
+            one(vnic_auth::ServerConfig::PER_SOURCE, self.source_failures, self.source_window_secs, self.source_lockout_secs, "source")?,
         ))
     }
 }
@@ -210,8 +213,7 @@ pub fn load(path: &Path) -> Result<Config, CliError> {
     crate::store::load_config(path, parse)
 }
 
-/// The longest wait for an Auth-REP allowed (`answer_timeout_secs`): an
-/// exchange holds its ID reserved while it waits.
+/// The longest wait for an Auth-REP allowed (`answer_timeout_secs`).
 const MAX_ANSWER_TIMEOUT_SECS: u64 = 300;
 
 /// Parses and checks configuration text; the error is one sentence.
@@ -223,10 +225,14 @@ pub fn parse(text: &str) -> Result<Config, String> {
     check_vnics(&vnics)?;
     let users = raw.user.into_iter().map(|u| user(u, &vnics)).collect::<Result<Vec<_>, _>>()?;
     unique(users.iter().map(|u| u.name.as_str()), "user")?;
-    let defaults = vnic_auth::ServerConfig::new([0; 32]);
-    let (per_user, per_source) = raw.rate_limit.limits(&defaults)?;
+    let (per_user, per_source) = raw.rate_limit.limits()?;
+    let pending_per_user = match raw.rate_limit.user_pending {
+        None => vnic_auth::ServerConfig::PENDING_PER_USER,
+        Some(n @ 1..=1024) => n,
+        Some(n) => return Err(format!("rate_limit: user_pending = {n}: give 1 to 1024 exchanges")),
+    };
     let answer_timeout = match raw.answer_timeout_secs {
-        None => defaults.challenge_lifetime,
+        None => vnic_auth::ServerConfig::CHALLENGE_LIFETIME,
         Some(s @ 1..=MAX_ANSWER_TIMEOUT_SECS) => std::time::Duration::from_secs(s),
         Some(s) => return Err(format!("answer_timeout_secs = {s}: give 1 to {MAX_ANSWER_TIMEOUT_SECS} seconds")),
     };
@@ -242,6 +248,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         users,
         per_user,
         per_source,
+        pending_per_user,
         bridge_boxes: raw.bridge_boxes.iter().map(|a| bridge_box(a)).collect::<Result<_, _>>()?,
     })
 }
@@ -312,10 +319,10 @@ fn check_vnics(vnics: &[VnicEntry]) -> Result<(), String> {
 }
 
 fn user(r: RawUser, vnics: &[VnicEntry]) -> Result<UserEntry, String> {
-    let verifier: Verifier = r
+    let record: Record = r
         .passcode
         .parse()
-        .map_err(|e| format!("user {}: the passcode is not a stored passcode from 'vnicctl passcode-hash' ({e})", r.name))?;
+        .map_err(|e| format!("user {}: the passcode is not a record from 'vnicctl passcode-hash' ({e})", r.name))?;
     if r.name.is_empty() || r.name.len() > 63 {
         return Err(format!("user '{}': a name has 1 to 63 bytes", r.name));
     }
@@ -331,7 +338,7 @@ fn user(r: RawUser, vnics: &[VnicEntry]) -> Result<UserEntry, String> {
             return Err(format!("user {}: allow '{a}' names no configured vNIC or service", r.name));
         }
     }
-    Ok(UserEntry { name: r.name, verifier, allow: r.allow })
+    Ok(UserEntry { name: r.name, record, allow: r.allow })
 }
 
 fn unique<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<(), String> {
@@ -347,7 +354,7 @@ fn unique<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<(), St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::testdata::{sample, HASH};
+    use crate::provider::testdata::{hash, sample};
 
     #[test]
     fn parses_a_full_configuration_with_defaults() {
@@ -356,7 +363,7 @@ mod tests {
         assert_eq!(c.database, PathBuf::from("/var/lib/vnic/vnic.db"));
         assert_eq!(c.secret_file, PathBuf::from("/var/lib/vnic/secret"));
         assert_eq!(c.session_idle_secs, 3600);
-        assert_eq!(c.answer_timeout, vnic_auth::ServerConfig::new([0; 32]).challenge_lifetime);
+        assert_eq!(c.answer_timeout, vnic_auth::ServerConfig::CHALLENGE_LIFETIME);
         assert_eq!(c.vnics[0].ids, IdRule::Fixed(1));
         assert_eq!(c.vnics[1].ids, IdRule::Range(100, 199));
         let alice = &c.users[0];
@@ -382,7 +389,7 @@ mod tests {
 
     #[test]
     fn rate_limits_default_to_the_protocols_and_can_be_set() {
-        let d = vnic_auth::ServerConfig::new([0; 32]);
+        let d = vnic_auth::ServerConfig::new(vnic_auth::ProviderKeys::generate(&mut vnic_auth::OsRandom));
         let c = parse(&sample("")).unwrap();
         assert_eq!((c.per_user, c.per_source), (d.per_user, d.per_source));
         let c = parse(&sample("[rate_limit]\nuser_failures = 3\nuser_lockout_secs = 2\nsource_failures = 0")).unwrap();
@@ -407,7 +414,7 @@ mod tests {
             (sample("").replace("ids = \"100-199\"", "ids = \"9-1\""), "not a range"),
             (sample("").replace("id = 1\n", "id = 0\n"), "reserved"),
             (sample("").replace("vnic2:ssh", "vnic2:ftp"), "names no configured"),
-            (sample("").replace(HASH, "hunter2"), "user alice: the passcode"),
+            (sample("").replace(hash(), "hunter2"), "user alice: the passcode"),
             (sample("listen = \"nowhere\""), "listen:"),
             (sample("colour = 1"), "unknown field"),
             (sample("").replace("relay = \"relay0\"", "relay = \"a/b\""), "relay:"),

@@ -88,7 +88,7 @@ impl Db {
         for u in &c.users {
             tx.execute(
                 "INSERT INTO users (name, passcode, allowed) VALUES (?1, ?2, ?3)",
-                params![u.name, u.verifier.to_string(), u.allow.join(" ")],
+                params![u.name, u.record.to_string(), u.allow.join(" ")],
             )
             .map_err(db_error("writing users"))?;
         }

@@ -6,7 +6,7 @@
 
 use super::config::{self, ServiceEntry};
 use std::collections::BTreeMap;
-use vnic_auth::Verifier;
+use vnic_auth::Record;
 
 /// One input file: the name errors give it and its text.
 #[derive(Debug, Clone, Copy)]
@@ -219,7 +219,7 @@ pub fn passcodes(src: Source) -> Result<BTreeMap<String, (String, usize)>, Strin
         let [user, stored] = words(line, &[]).collect::<Vec<_>>()[..] else {
             return Err(at(src.name, n, "expected a user name and its stored passcode from vnicctl passcode-hash"));
         };
-        if let Err(e) = stored.parse::<Verifier>() {
+        if let Err(e) = stored.parse::<Record>() {
             let what = format!("the passcode of {user} is not a stored form from vnicctl passcode-hash ({e})");
             return Err(at(src.name, n, what));
         }

@@ -9,7 +9,7 @@ mod db;
 mod kernel;
 pub mod legacy;
 mod reconcile;
-mod secret;
+pub mod secret;
 mod sessions;
 mod socket;
 pub mod status;
@@ -51,7 +51,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     if let Some(dir) = config.database.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(format!("cannot create the data folder {}", dir.display())))?;
     }
-    let secret = secret::load_or_create(&config.secret_file)?;
+    let keys = secret::load_or_create(&config.secret_file)?;
     let mut db = db::Db::open(&config.database)?;
     db.load_config(&config)?;
     let mut sessions = Sessions::new(db, kernel::Relay::open(&config.relay)?)?;
@@ -59,13 +59,14 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     sessions.reconcile(&names)?;
     sessions.expire(config.session_idle_secs)?;
 
-    let mut server_config = ServerConfig::new(secret);
+    let mut server_config = ServerConfig::new(keys);
     server_config.per_user = config.per_user;
     server_config.per_source = config.per_source;
+    server_config.max_pending_per_user = config.pending_per_user;
     server_config.challenge_lifetime = config.answer_timeout;
     if let Some(u) = config.users.first() {
         // Unknown users get the cost real users have.
-        server_config.fake_cost = u.verifier.params().cost;
+        server_config.fake_cost = u.record.cost;
     }
     let mut server = Server::new(server_config, Box::new(OsRandom));
     let sock = UdpSocket::bind(config.listen).map_err(io(format!("cannot listen on UDP {}", config.listen)))?;

@@ -73,13 +73,12 @@ pub struct PendingInfo {
     pub service: String,
     /// The client the session would be for.
     pub client: String,
-    /// The ID offered.
-    pub id: u16,
     /// The service's vNIC number.
     pub vnic: u16,
     /// Bound to fail: unknown user or service not permitted.
     pub refused: bool,
-    /// Auth-REP & REQ sent so far.
+    /// Auth-REP & REQ sent so far (answers to retransmitted Auth-REQs
+    /// included; no ID is chosen before the proof).
     pub sends: u32,
     /// Milliseconds until it is given up.
     pub expires_in_ms: u64,
@@ -140,7 +139,6 @@ pub fn build(
                 user: p.user.clone(),
                 service: p.service.clone(),
                 client: p.client.to_string(),
-                id: p.id,
                 vnic: p.vnic,
                 refused: p.refused,
                 sends: p.sends,
@@ -173,12 +171,11 @@ impl Report {
         for p in &self.pending {
             let _ = writeln!(
                 t,
-                "  {} user {} service {} for {}: ID {} on vNIC #{}{}, {} sends, {:.1} s left",
+                "  {} user {} service {} for {}: vNIC #{}{}, {} sends, {:.1} s left",
                 p.source,
                 p.user,
                 p.service,
                 p.client,
-                p.id,
                 p.vnic,
                 if p.refused { " (refused: unknown user or not permitted)" } else { "" },
                 p.sends,
@@ -223,7 +220,6 @@ mod tests {
                 user: "bob".into(),
                 service: "http".into(),
                 client: "10.0.1.3".into(),
-                id: 101,
                 vnic: 2,
                 refused: false,
                 sends: 2,
@@ -236,7 +232,7 @@ mod tests {
             r.to_text(),
             "provider on UDP 0.0.0.0:7390 for relay relay0, up 75 s: 9 datagrams, 2 granted, 1 failed, 3 ignored\n\
              sessions: 1\n  10.0.1.2 id 1 -> vnic1: user alice service http, idle 4 s\n\
-             pending exchanges: 1\n  10.0.1.3:40000 user bob service http for 10.0.1.3: ID 101 on vNIC #2, 2 sends, 8.5 s left\n\
+             pending exchanges: 1\n  10.0.1.3:40000 user bob service http for 10.0.1.3: vNIC #2, 2 sends, 8.5 s left\n\
              user carol: locked out for 12 s more\nsource 10.0.1.9: 2 failures counted\n"
         );
         let json = serde_json::to_value(&r).unwrap();

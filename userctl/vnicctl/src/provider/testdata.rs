@@ -1,13 +1,20 @@
 //! A configuration for the unit tests of the provider's modules.
 
-/// A stored passcode of the test cost (its key is not a real derivation).
-pub const HASH: &str = "argon2id$m=64,t=1,p=1$00112233445566778899aabbccddeeff$\
-                        000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+/// A record of the test cost (the same one for the whole test run).
+pub fn hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let keys = vnic_auth::ProviderKeys::generate(&mut vnic_auth::OsRandom);
+        let record = vnic_auth::Record::register(&keys, "alice", b"test", vnic_auth::Argon2Cost::TEST, &mut vnic_auth::OsRandom);
+        record.expect("a record").to_string()
+    })
+}
 
 /// vnic1 (fixed ID 1, http:80), vnic2 (IDs 100-199, http:80 and ssh:22),
 /// alice (vnic1 and vnic2's ssh) and bob (vnic2's http); `extra` goes to
 /// the top level.
 pub fn sample(extra: &str) -> String {
+    let hash = hash();
     format!(
         r#"
 relay = "relay0"
@@ -27,12 +34,12 @@ services = [{{ name = "http", port = 80 }}, {{ name = "ssh", port = 22 }}]
 
 [[user]]
 name = "alice"
-passcode = "{HASH}"
+passcode = "{hash}"
 allow = ["vnic1", "vnic2:ssh"]
 
 [[user]]
 name = "bob"
-passcode = "{HASH}"
+passcode = "{hash}"
 allow = ["vnic2:http"]
 "#
     )

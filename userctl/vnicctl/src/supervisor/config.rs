@@ -26,9 +26,6 @@ pub struct Config {
     pub retry: Duration,
     /// The longest wait between retries.
     pub retry_max: Duration,
-    /// How long an exchange stays after its grant, answering the
-    /// provider's retransmitted Auth-REP & REQ (default 12 s).
-    pub linger: Duration,
     /// The providers, by name.
     pub providers: Vec<ProviderEntry>,
     /// The sessions to keep.
@@ -80,7 +77,6 @@ struct RawConfig {
     renew_secs: Option<u64>,
     retry_secs: Option<u64>,
     retry_max_secs: Option<u64>,
-    linger_secs: Option<u64>,
     #[serde(default)]
     provider: Vec<RawProvider>,
     #[serde(default)]
@@ -120,10 +116,6 @@ pub fn parse(text: &str) -> Result<Config, String> {
     let renew = secs(raw.renew_secs, 600, "renew_secs")?;
     let retry = secs(raw.retry_secs, 5, "retry_secs")?;
     let retry_max = secs(raw.retry_max_secs, 300, "retry_max_secs")?;
-    let linger = secs(raw.linger_secs, 12, "linger_secs")?;
-    if linger > Duration::from_secs(300) {
-        return Err("linger_secs must be at most 300".into());
-    }
     if retry_max < retry {
         return Err("retry_max_secs must not be below retry_secs".into());
     }
@@ -179,7 +171,6 @@ pub fn parse(text: &str) -> Result<Config, String> {
         renew,
         retry,
         retry_max,
-        linger,
         providers,
         sessions,
     })
@@ -218,12 +209,9 @@ client = "192.168.10.5"
         assert_eq!(c.dev, "ss0");
         assert_eq!(c.database, PathBuf::from("/var/lib/vnic-supervisor/supervisor.db"));
         assert_eq!((c.renew.as_secs(), c.retry.as_secs(), c.retry_max.as_secs()), (60, 5, 300));
-        assert_eq!(c.linger.as_secs(), 12);
         // A name that does not resolve (yet) is no error: it is retried.
         let later = parse(&SAMPLE.replace("address = \"10.0.2.1\"", "address = \"sp1.example.invalid\"")).unwrap();
         assert_eq!(later.providers[0].address, "sp1.example.invalid");
-        let short = parse(&SAMPLE.replace("renew_secs = 60", "renew_secs = 60\nlinger_secs = 3")).unwrap();
-        assert_eq!(short.linger.as_secs(), 3);
         assert_eq!(c.sessions.len(), 2);
         assert_eq!(c.sessions[1].label(), "bob@sp1/ssh for 192.168.10.5");
     }
@@ -234,8 +222,6 @@ client = "192.168.10.5"
             (SAMPLE.replace("address = \"10.0.2.1\"", "address = \"no such.invalid\""), "provider sp1: 'no such.invalid' is not an IP address or a host name"),
             (SAMPLE.replace("provider = \"sp1\"\nuser = \"alice\"", "provider = \"sp2\"\nuser = \"alice\""), "session alice@sp2/http: no [[provider]] is named 'sp2'"),
             (SAMPLE.replace("renew_secs = 60", "renew_secs = 0"), "renew_secs must be at least 1"),
-            (SAMPLE.replace("renew_secs = 60", "linger_secs = 0"), "linger_secs must be at least 1"),
-            (SAMPLE.replace("renew_secs = 60", "linger_secs = 301"), "linger_secs must be at most 300"),
             (SAMPLE.replace("dev = \"ss0\"", "dev = \"a name far too long\""), "dev: "),
             (SAMPLE.replace("service = \"ssh\"", "service = \"http\""), "another session asks the same provider for the same service"),
             (SAMPLE.replace("renew_secs", "renew_seconds"), "unknown field `renew_seconds`"),

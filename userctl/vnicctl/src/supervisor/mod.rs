@@ -12,7 +12,7 @@ pub mod status;
 
 use crate::embed;
 use crate::error::CliError;
-use crate::exchange::{self, After};
+use crate::exchange;
 use crate::iface::ifindex;
 use crate::signal;
 use crate::clock::unix_now;
@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-use vnic_auth::{ClientConfig, ClientError, ClientEvent, Grant, Tlv};
+use vnic_auth::{ClientConfig, ClientEvent, Grant};
 
 /// The longest the daemon sleeps before noticing a signal.
 const TICK: Duration = Duration::from_millis(500);
@@ -49,8 +49,6 @@ enum Report {
 struct Slot {
     entry: SessionEntry,
     row: Option<SessionRow>,
-    /// The row before the grant of the exchange in progress.
-    before: Option<SessionRow>,
     due: Instant,
     failures: u32,
     busy: bool,
@@ -99,11 +97,10 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     daemon.restore()?;
     signal::install().map_err(|e| CliError::Input(format!("cannot install signal handlers: {e}")))?;
     log(&format!(
-        "keeping {} sessions on {} (renewal every {} s, linger {} s, database {})",
+        "keeping {} sessions on {} (renewal every {} s, database {})",
         daemon.slots.len(),
         daemon.config.dev,
         daemon.timing.renew.as_secs(),
-        daemon.config.linger.as_secs(),
         daemon.config.database.display()
     ));
     let (tx, rx) = mpsc::channel();
@@ -169,7 +166,6 @@ impl Daemon {
             self.slots.push(Slot {
                 entry,
                 row,
-                before: None,
                 due,
                 failures: 0,
                 busy: false,
@@ -199,10 +195,7 @@ impl Daemon {
             };
             let mut config = ClientConfig::new(slot.entry.user.clone(), passcode.as_bytes(), slot.entry.service.clone());
             config.client_addr = slot.entry.client;
-            config.linger = self.config.linger;
-            if let Some(id) = slot.row.as_ref().and_then(|r| std::num::NonZeroU16::new(r.id)) {
-                config.ext.push(Tlv::renew(id));
-            }
+            config.renew = slot.row.as_ref().and_then(|r| std::num::NonZeroU16::new(r.id));
             let Some(address) = self.config.providers.iter().find(|p| p.name == slot.entry.provider).map(|p| p.address.clone())
             else {
                 continue;
@@ -212,7 +205,7 @@ impl Daemon {
             let tx = tx.clone();
             let spawned = std::thread::Builder::new().name(format!("auth-{i}")).spawn(move || {
                 let result = exchange::provider_addr(&address).and_then(|provider| {
-                    exchange::run(config, provider, None, false, After::Linger, |e| {
+                    exchange::run(config, provider, None, false, |e| {
                         let _ = tx.send(Report::Event(i, e));
                     })
                 });
@@ -238,10 +231,6 @@ impl Daemon {
                     log(&format!("{}: granted ID {}, but keeping it failed: {e}", self.slots[i].entry.label(), g.id));
                     self.failed(i, &e.to_string());
                 }
-            }
-            Report::Event(i, ClientEvent::Failed(ClientError::Revoked(code))) => {
-                self.slots[i].heard = true;
-                self.revoked(i, &ClientError::Revoked(code).to_string());
             }
             Report::Event(i, ClientEvent::Failed(e)) => {
                 self.slots[i].heard = true;
@@ -269,7 +258,6 @@ impl Daemon {
             dev: self.config.dev.clone(),
             uptime_secs: self.started.elapsed().as_secs(),
             renew_secs: self.timing.renew.as_secs(),
-            linger_secs: self.config.linger.as_secs(),
             sessions: self
                 .slots
                 .iter()
@@ -340,7 +328,6 @@ impl Daemon {
             None => format!("granted ID {}", g.id),
         };
         log(&format!("{}: {what} for {service} (vNIC #{}), embedded on {name}", slot.entry.label(), g.vnic));
-        slot.before = before;
         slot.row = Some(row);
         slot.failures = 0;
         slot.last_error.clear();
@@ -363,34 +350,6 @@ impl Daemon {
         }
         let keep = slot.row.as_ref().map_or(String::new(), |r| format!("; ID {} stays embedded", r.id));
         log(&format!("{}: {why}{keep}; next try in {:.1} s", slot.entry.label(), wait.as_secs_f64()));
-    }
-
-    /// The provider reset the exchange after the grant (it never got the
-    /// Auth-REP). A renewal that kept the ID changed nothing: the session
-    /// lives on as before. A new ID is not active, so it is no longer
-    /// embedded. Either way, try again soon.
-    fn revoked(&mut self, i: usize, why: &str) {
-        let (dev, name) = (self.dev, self.config.dev.clone());
-        let slot = &mut self.slots[i];
-        let before = slot.before.take();
-        match (slot.row.take(), before) {
-            (Some(now), Some(before)) if now.id == before.id => {
-                if let Err(e) = self.db.upsert(&before) {
-                    log(&format!("{}: {e}", slot.entry.label()));
-                }
-                slot.row = Some(before);
-            }
-            (Some(now), _) => {
-                if let Err(e) = embed::remove(dev, &name, SocketAddr::new(now.server, now.port)) {
-                    log(&format!("{}: {e}", slot.entry.label()));
-                }
-                if let Err(e) = self.db.delete(&now.key()) {
-                    log(&format!("{}: {e}", slot.entry.label()));
-                }
-            }
-            (None, _) => {}
-        }
-        self.failed(i, why);
     }
 }
 

@@ -15,8 +15,6 @@ pub struct Report {
     pub uptime_secs: u64,
     /// `renew_secs`.
     pub renew_secs: u64,
-    /// `linger_secs`.
-    pub linger_secs: u64,
     /// The kept sessions, in configuration order.
     pub sessions: Vec<SlotInfo>,
 }
@@ -63,11 +61,10 @@ impl Report {
     /// The text form: a summary line, then one line per kept session.
     pub fn to_text(&self) -> String {
         let mut t = format!(
-            "supervisor on {}, up {} s, renewal every {} s, linger {} s: {} sessions\n",
+            "supervisor on {}, up {} s, renewal every {} s: {} sessions\n",
             self.dev,
             self.uptime_secs,
             self.renew_secs,
-            self.linger_secs,
             self.sessions.len()
         );
         for s in &self.sessions {
@@ -106,7 +103,6 @@ mod tests {
             dev: "ss0".into(),
             uptime_secs: 30,
             renew_secs: 600,
-            linger_secs: 12,
             sessions: vec![
                 SlotInfo {
                     provider: "sp1".into(),
@@ -142,7 +138,7 @@ mod tests {
         };
         assert_eq!(
             r.to_text(),
-            "supervisor on ss0, up 30 s, renewal every 600 s, linger 12 s: 2 sessions\n\
+            "supervisor on ss0, up 30 s, renewal every 600 s: 2 sessions\n\
              \x20 alice@sp1/http: active, ID 5 for 10.0.2.1:80 (vNIC #1), renewed 20 s ago, next handshake in 580.0 s\n\
              \x20 bob@sp1/ssh for 192.168.10.5: new, next handshake in 1.5 s, 2 failures in a row: no answer from the provider\n"
         );

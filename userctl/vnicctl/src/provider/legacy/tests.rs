@@ -1,6 +1,6 @@
 use super::*;
 use config::IdRule;
-use crate::provider::testdata::HASH;
+use crate::provider::testdata::hash;
 
 const PERMISSION: &str = "\
 # who may use what
@@ -19,7 +19,7 @@ const VCS_ID: &str = "\
 ";
 
 fn passcodes_for(users: &[&str]) -> String {
-    users.iter().map(|u| format!("{u} {HASH}\n")).collect()
+    users.iter().map(|u| format!("{u} {}\n", hash())).collect()
 }
 
 fn run(permission: &str, vcs_id: &str, passcodes: &str, services: &[&str]) -> Result<String, String> {
@@ -63,7 +63,7 @@ fn a_full_example_round_trips_through_config_parse() {
     }
     let users: Vec<_> = c.users.iter().map(|u| (u.name.as_str(), u.allow.join(" "))).collect();
     assert_eq!(users, [("alice", "vnic1 vnic2".to_string()), ("bob", "vnic2 vnic3 vnic1".to_string())]);
-    assert_eq!(c.users[0].verifier.to_string(), HASH);
+    assert_eq!(c.users[0].record.to_string(), hash());
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn passcode_mistakes_name_the_user_or_the_line() {
     let e = run(PERMISSION, VCS_ID, &passcodes_for(&["alice"]), &["http:80"]).unwrap_err();
     let want = "permission.txt line 5: no passcode for user bob in passcodes.txt; make one with vnicctl passcode-hash";
     assert_eq!(e, want);
-    let text = format!("alice {HASH}\n# a comment\nbob hunter2\n");
+    let text = format!("alice {}\n# a comment\nbob hunter2\n", hash());
     let e = run(PERMISSION, VCS_ID, &text, &["http:80"]).unwrap_err();
     let want = "passcodes.txt line 3: the passcode of bob is not a stored form from vnicctl passcode-hash (";
     assert!(e.starts_with(want) && !e.contains("hunter2"), "{e}");
