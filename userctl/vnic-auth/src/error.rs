@@ -163,7 +163,7 @@ pub enum CryptoError {
     Argon2(String),
     /// A stored record or key string could not be parsed.
     #[error("invalid stored record: {0}")]
-    Verifier(String),
+    Stored(String),
     /// A primitive refused its input (cannot happen with the fixed sizes used).
     #[error("crypto primitive failed: {0}")]
     Primitive(&'static str),

@@ -131,7 +131,7 @@ impl FromStr for ProviderKeys {
     type Err = CryptoError;
 
     fn from_str(s: &str) -> Result<ProviderKeys, CryptoError> {
-        let bad = |why: &str| CryptoError::Verifier(why.to_owned());
+        let bad = |why: &str| CryptoError::Stored(why.to_owned());
         let data = s
             .trim()
             .strip_prefix(&format!("${KEYS_ID}$v=2$"))
@@ -205,7 +205,7 @@ impl FromStr for Record {
     type Err = CryptoError;
 
     fn from_str(s: &str) -> Result<Record, CryptoError> {
-        let bad = |why: &str| CryptoError::Verifier(why.to_owned());
+        let bad = |why: &str| CryptoError::Stored(why.to_owned());
         if s.starts_with("argon2id$") {
             return Err(bad(
                 "a version 1 verifier; protocol version 2 needs a new record from 'vnicctl passcode-hash'",
