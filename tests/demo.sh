@@ -3,7 +3,7 @@
 # on its NIC and vNIC #1 and #2 (pseudo addresses 192.168.N.1/24, MACs
 # 00:00:c0:a8:N:01), each with an Apache site, and the overlay network
 # manager (vnicctl provider); a client behind a router authenticates over UDP
-# (vnicctl auth: the four message types as they pass), its supervisor embeds
+# (vnicctl auth: the messages of protocol version 2 as they pass), its supervisor embeds
 # the granted ID, and the router's capture shows the ID in the urgent pointer
 # of every segment of the same SP address and port.
 set -euo pipefail

@@ -26,11 +26,13 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use vnic_auth::{
-    Argon2Cost, Backend, Client, ClientConfig, ClientEvent, Lookup, OsRandom, Server, ServerConfig,
+    Argon2Cost, Backend, Client, ClientConfig, ClientEvent, Lookup, OsRandom, Random, Server, ServerConfig,
     ProviderKeys, Record, ServerEvent, Target,
 };
 
-const USAGE: &str = "usage: handshake_bench [--count N] [--json FILE]";
+const USAGE: &str = "usage: handshake_bench [--count N] [--flood K] [--json FILE]";
+/// Spoofed Auth-REQs per handshake at most.
+const MAX_FLOOD: u32 = 1000;
 const DEFAULT_COUNT: u32 = 1000;
 const MAX_COUNT: u32 = 1_000_000;
 /// Users in the database; the exchanges take them in turn.
@@ -48,6 +50,9 @@ const TARGET: Target = Target {
 
 struct Args {
     count: u32,
+    /// Spoofed Auth-REQs (each from a new random source) before each
+    /// handshake.
+    flood: u32,
     json: Option<String>,
 }
 
@@ -55,6 +60,7 @@ struct Args {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut parsed = Args {
         count: DEFAULT_COUNT,
+        flood: 0,
         json: None,
     };
     while let Some(arg) = args.next() {
@@ -79,6 +85,14 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
                     .ok_or(format!(
                         "--count must be a whole number from 1 to {MAX_COUNT}, not {v:?}"
                     ))?;
+            }
+            "--flood" => {
+                let v = value("a number")?;
+                parsed.flood = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= MAX_FLOOD)
+                    .ok_or(format!("--flood must be a whole number from 0 to {MAX_FLOOD}, not {v:?}"))?;
             }
             "--json" => {
                 let v = value("a file name")?;
@@ -274,10 +288,31 @@ fn main() -> ExitCode {
     config.fake_cost = cost;
     let mut server = Server::new(config, Box::new(OsRandom));
 
+    // The flood: Auth-REQs of real user names, each sent from a new random
+    // address (spoofed: the answers go nowhere).
+    let spoofed: Vec<Vec<u8>> = (0..64)
+        .filter_map(|k| {
+            let config = ClientConfig::new(user(k % USERS), "guess", SERVICE);
+            let mut c = Client::new(config, SERVER_ADDR, Instant::now(), &mut OsRandom).ok()?;
+            c.poll_transmit().map(|t| t.data)
+        })
+        .collect();
+    let mut flood_time = Duration::ZERO;
     let mut samples = Vec::with_capacity(args.count as usize);
     let mut failures = 0u32;
     let run = Instant::now();
     for n in 0..args.count {
+        for k in 0..args.flood {
+            let mut b = [0u8; 6];
+            OsRandom.fill(&mut b);
+            let from = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, b[0], b[1], b[2])), u16::from_be_bytes([b[3], b[4]]));
+            let data = &spoofed[(n as usize + k as usize) % spoofed.len()];
+            timed(&mut flood_time, || {
+                server.handle_datagram(Instant::now(), from, data, &backend);
+                while server.poll_transmit().is_some() {}
+                while server.poll_event().is_some() {}
+            });
+        }
         let i = n as usize % USERS;
         let config = ClientConfig::new(user(i), passcode(i), SERVICE);
         // Supervisors on many ports of one address, one at a time.
@@ -316,9 +351,9 @@ fn main() -> ExitCode {
         ms(latencies.last().copied().unwrap_or_default()),
     );
     let per_second = rate(n, total);
-    let provider_per_second = rate(n, server_total);
+    let provider_per_second = rate(n, server_total + flood_time);
 
-    println!("argon2id {cost} (Argon2Cost::DEFAULT), {USERS} users, one thread");
+    println!("argon2id {cost} (Argon2Cost::DEFAULT), {USERS} users, one thread, {} spoofed Auth-REQs per handshake", args.flood);
     println!("  handshakes granted     {n} of {}", args.count);
     println!("  failures               {failures}  (not granted, ID mismatch or ID live twice)");
     println!(
@@ -337,8 +372,9 @@ fn main() -> ExitCode {
     );
     println!("  provider alone (time inside Server calls, one thread; no argon2 for real users):");
     println!(
-        "    provider time        {:8.3} ms per handshake",
-        per(server_total)
+        "    provider time        {:8.3} ms per handshake, {:.3} ms more for its flood",
+        per(server_total),
+        per(flood_time)
     );
     println!("    handshakes/s         {provider_per_second:8.0}  on one core");
 
@@ -347,7 +383,9 @@ fn main() -> ExitCode {
         let json = format!(
             "{{\"handshakes\": {n}, \"p50_ms\": {p50:.3}, \"p99_ms\": {p99:.3}, \
              \"max_ms\": {max:.3}, \"per_second\": {per_second:.1}, \
-             \"provider_per_second\": {provider_per_second:.0}, \"argon2\": \"{cost}\"}}"
+             \"provider_per_second\": {provider_per_second:.0}, \"flood\": {}, \"granted_share\": {:.4}, \"argon2\": \"{cost}\"}}",
+            args.flood,
+            n as f64 / f64::from(args.count)
         );
         if let Err(e) = writeln!(f, "{json}") {
             eprintln!("handshake_bench: cannot write the JSON: {e}.");
