@@ -28,7 +28,7 @@ fetch() { # fetch USER PASSCODE: authenticate, then curl the site, capturing
 	echo
 	echo "== client: vnicctl auth --user $1 --service http (the messages as they pass)"
 	auth "$1" "$2" --verbose
-	id=$(ip netns exec client vnicctl -j embed show --dev ss0 | json 'd[0]["id"]')
+	id=$(ip netns exec client vnicctl -j embed show --dev ss0 | json '.[0].id')
 	capture_start router r1 "/tmp/demo-$1.pcap"
 	echo "== client: curl http://10.0.2.1/"
 	ip netns exec client curl -s --max-time 10 http://10.0.2.1/

@@ -54,7 +54,11 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     let keys = secret::load_or_create(&config.secret_file)?;
     let mut db = db::Db::open(&config.database)?;
     db.load_config(&config)?;
-    let mut sessions = Sessions::new(db, kernel::Relay::open(&config.relay)?)?;
+    let relay = kernel::Relay::open(&config.relay)?;
+    if relay.detached() {
+        log(&format!("benchmark mode ({}=1): sessions are kept in the database only, no relay is programmed", kernel::DETACHED_ENV));
+    }
+    let mut sessions = Sessions::new(db, relay)?;
     let names: Vec<&str> = config.vnics.iter().map(|v| v.name.as_str()).collect();
     sessions.reconcile(&names)?;
     sessions.expire(config.session_idle_secs)?;

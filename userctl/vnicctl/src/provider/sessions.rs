@@ -15,18 +15,31 @@ use vnic_auth::Session;
 /// Who holds a live session: (client, ID) → (user, vNIC name).
 pub type Owners = HashMap<(IpAddr, u16), (String, String)>;
 
-/// Kernel and database together.
+/// Kernel and database together, with an in-memory view of the live
+/// sessions indexed so that a grant costs the same with 65,535 sessions as
+/// with one.
 pub struct Sessions {
     db: Db,
     relay: Relay,
     used: HashSet<u16>,
     owners: Owners,
+    /// The IDs each client holds (a few per client).
+    by_client: HashMap<IpAddr, Vec<u16>>,
+    /// How many sessions hold each ID (a fixed ID: every client's).
+    holders: HashMap<u16, usize>,
 }
 
 impl Sessions {
     /// Sessions over `db` and `relay`.
     pub fn new(db: Db, relay: Relay) -> Result<Sessions, CliError> {
-        let mut s = Sessions { db, relay, used: HashSet::new(), owners: HashMap::new() };
+        let mut s = Sessions {
+            db,
+            relay,
+            used: HashSet::new(),
+            owners: HashMap::new(),
+            by_client: HashMap::new(),
+            holders: HashMap::new(),
+        };
         s.refresh_used()?;
         Ok(s)
     }
@@ -48,9 +61,23 @@ impl Sessions {
 
     fn refresh_used(&mut self) -> Result<(), CliError> {
         let rows = self.db.sessions()?;
-        self.used = rows.iter().map(|s| s.id).collect();
-        self.owners = rows.into_iter().map(|s| ((s.client, s.id), (s.user, s.vnic))).collect();
+        self.used.clear();
+        self.owners.clear();
+        self.by_client.clear();
+        self.holders.clear();
+        for s in rows {
+            self.remember(s.client, s.id, s.user, s.vnic);
+        }
         Ok(())
+    }
+
+    /// Adds `(client, id)` to the in-memory view.
+    fn remember(&mut self, client: IpAddr, id: u16, user: String, vnic: String) {
+        if self.owners.insert((client, id), (user, vnic)).is_none() {
+            self.by_client.entry(client).or_default().push(id);
+            *self.holders.entry(id).or_insert(0) += 1;
+            self.used.insert(id);
+        }
     }
 
     /// Installs a granted session on vNIC `vnic`: kernel first, then the
@@ -62,10 +89,12 @@ impl Sessions {
         // The kernel allows one session per client and vNIC: a new
         // handshake replaces the earlier session.
         let earlier: Vec<u16> = self
-            .owners
-            .iter()
-            .filter(|((c, i), (_, v))| *c == client && v == vnic && *i != id)
-            .map(|((_, i), _)| *i)
+            .by_client
+            .get(&client)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| i != id && self.owners.get(&(client, i)).is_some_and(|(_, v)| v == vnic))
             .collect();
         for old_id in earlier {
             if let Err(e) = self.relay.del(client, old_id) {
@@ -103,16 +132,27 @@ impl Sessions {
             }
             return Err(e);
         }
-        self.used.insert(id);
-        self.owners.insert((client, id), (row.user, row.vnic));
+        self.remember(client, id, row.user, row.vnic);
         Ok(())
     }
 
     /// Drops `(client, id)` from the in-memory view after its row went.
     fn forget(&mut self, client: IpAddr, id: u16) {
-        self.owners.remove(&(client, id));
-        if !self.owners.keys().any(|&(_, i)| i == id) {
-            self.used.remove(&id);
+        if self.owners.remove(&(client, id)).is_none() {
+            return;
+        }
+        if let Some(ids) = self.by_client.get_mut(&client) {
+            ids.retain(|&i| i != id);
+            if ids.is_empty() {
+                self.by_client.remove(&client);
+            }
+        }
+        if let Some(n) = self.holders.get_mut(&id) {
+            *n -= 1;
+            if *n == 0 {
+                self.holders.remove(&id);
+                self.used.remove(&id);
+            }
         }
     }
 
