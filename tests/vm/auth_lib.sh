@@ -116,14 +116,14 @@ db_sessions() {
 	[ $? = 0 ] || echo "$PROBE_FAILED"
 }
 
-# udp_capture_two FILE: in the background, the next two datagrams to the
-# provider's port (Auth-REQ, Auth-REP) crossing the router's r0, into FILE;
-# `wait "$udp_capture_pid"` once they are sent (tcpdump gives up after 20 s).
-udp_capture_two() {
-	ip netns exec router timeout 20 tcpdump -i r0 -c 2 -U -Z root -w "$1" udp dst port 7390 2>"$1.err" &
+# udp_capture N FILE: in the background, the next N datagrams to the
+# provider's port crossing the router's r0, into FILE; `wait
+# "$udp_capture_pid"` once they are sent (tcpdump gives up after 20 s).
+udp_capture() {
+	ip netns exec router timeout 20 tcpdump -i r0 -c "$1" -U -Z root -w "$2" udp dst port 7390 2>"$2.err" &
 	udp_capture_pid=$!
-	for _ in $(seq 100); do [ "$(count_matches "$1.err" "listening on")" = 0 ] || return 0; pause 0.1; done
-	fail "tcpdump did not start: $(cat "$1.err")"
+	for _ in $(seq 100); do [ "$(count_matches "$2.err" "listening on")" = 0 ] || return 0; pause 0.1; done
+	fail "tcpdump did not start: $(cat "$2.err")"
 }
 
 # udp_payloads PCAP: the payload of each IPv4 UDP datagram sent to port 7390

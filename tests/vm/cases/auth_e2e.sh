@@ -22,13 +22,13 @@ expect_eq "$(kernel_sessions)" "10.0.1.2/1/vnic1" "kernel session after alice"
 expect_eq "$(db_sessions)" "10.0.1.2/1/vnic1" "database session after alice"
 expect_match "$(cat "$PROV/log")" 'granted user "alice" service "http"' "provider log"
 
-# bob, verbose: the four message types pass (no cookie: alice proved a
-# passcode from this address); an ID in 100-199 on vNIC #2.
+# bob, verbose: the messages pass (every request first gets an Auth-RETRY
+# with its cookie); an ID in 100-199 on vNIC #2.
 # Captured on the router, for the Wireshark dissector below.
 capture_start router r1 /tmp/bob.pcap "udp port 7390 or tcp port 80"
 out=$(auth bob bob-pass --verbose 2>/tmp/verbose)
 expect_match "$out" "^granted: user bob service http at 10.0.2.1:80 with ID 1[0-9][0-9] \(vNIC #2" "bob's grant"
-expect_eq "$(tr '\n' '|' </tmp/verbose)" "Auth-REQ →|← Auth-REP & REQ|Auth-REP →|← Auth-GRANT|" "verbose trace"
+expect_eq "$(tr '\n' '|' </tmp/verbose)" "Auth-REQ →|← Auth-RETRY|Auth-REQ →|← Auth-REP & REQ|Auth-REP →|← Auth-GRANT|" "verbose trace"
 expect_eq "$(get)" "site two (vNIC #2)" "bob reaches site two"
 capture_stop
 bob_id=$(embedded_id)
@@ -38,7 +38,7 @@ tshark -r /tmp/bob.pcap -X lua_script:"$VNIC_TOP/dist/wireshark/vnic.lua" -T fie
 	-e ip.src -e vnic_auth.message -e vnic_auth.user -e vnic_auth.service -e vnic_auth.sender_kind \
 	-e vnic_auth.port -e vnic_auth.kdf -e vnic.id 2>/dev/null >/tmp/bob.fields || fail "tshark with the dissector failed"
 expect_eq "$(grep -v '^[^|]*||' /tmp/bob.fields | tr '\n' ' ')" \
-	"10.0.1.2|Auth-REQ|bob|http|1|0|0| 10.0.2.1|Auth-REP & REQ|bob|http|2|80|1| 10.0.1.2|Auth-REP|||0|0|0| 10.0.2.1|Auth-GRANT|||0|0|0| " \
+	"10.0.1.2|Auth-REQ|bob|http|1|0|0| 10.0.2.1|Auth-RETRY|||0|0|0| 10.0.1.2|Auth-REQ|bob|http|1|0|0| 10.0.2.1|Auth-REP & REQ|bob|http|2|80|1| 10.0.1.2|Auth-REP|||0|0|0| 10.0.2.1|Auth-GRANT|||0|0|0| " \
 	"the dissected handshake"
 up=$(count_matches /tmp/bob.fields "^10\.0\.1\.2\|+$bob_id\$")
 down=$(count_matches /tmp/bob.fields "^10\.0\.2\.1\|+$bob_id\$")
@@ -82,19 +82,22 @@ expect_eq "$(get)" "site two (vNIC #2)" "failures leave the embedding rule alone
 auth alice "alice pass" >/dev/null
 expect_eq "$(get)" "site one (vNIC #1)" "alice again"
 
-# Replays: a captured Auth-REQ and Auth-REP sent again get no answer and
-# no session; the provider logs why.
-udp_capture_two /tmp/auth.pcap
+# Replays: the captured Auth-REQ with its cookie, sent again (from another
+# port: the cookie is bound to the first), gets only a new Auth-RETRY of
+# its own size and opens no exchange; the captured Auth-REP gets no answer;
+# neither makes a session.
+udp_capture 3 /tmp/auth.pcap
 auth alice "alice pass" >/dev/null
-wait "$udp_capture_pid" || fail "tcpdump did not see the two datagrams"
+wait "$udp_capture_pid" || fail "tcpdump did not see the three datagrams"
 udp_payloads /tmp/auth.pcap >/tmp/auth.sent
 mapfile -t sent </tmp/auth.sent
-expect_eq "${#sent[@]}" 2 "datagrams to the provider in one exchange (Auth-REQ, Auth-REP)"
+expect_eq "${#sent[@]}" 3 "datagrams to the provider in one exchange (Auth-REQ twice, Auth-REP)"
 before=$(kernel_sessions)
-expect_eq "$(udp_replay "${sent[0]}")" 0 "answer to a replayed Auth-REQ"
-expect_eq "$(udp_replay "${sent[1]}")" 0 "answer to a replayed Auth-REP"
-expect_match "$(cat "$PROV/log")" "a replayed Auth-REQ" "replayed Auth-REQ logged"
+expect_eq "$(udp_replay "${sent[1]}")" 576 "answer to a replayed Auth-REQ (an Auth-RETRY)"
+expect_eq "$(udp_replay "${sent[2]}")" 0 "answer to a replayed Auth-REP"
 expect_match "$(cat "$PROV/log")" "it matches no exchange in progress" "replayed Auth-REP logged"
+st=$(ip netns exec sp vnicctl provider status --config "$PROV/provider.toml")
+expect_match "$st" "^pending exchanges: 0$" "no exchange from the replays"
 expect_eq "$(kernel_sessions)" "$before" "no session from replays"
 
 # kill -9 and restart: the sessions stay and still work.

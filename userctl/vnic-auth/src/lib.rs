@@ -11,9 +11,8 @@
 //! The exchange (version 2: after Kodama et al., over OPAQUE, RFC 9807):
 //!
 //! 1. Auth-REQ, supervisor → provider: user, service, client nonce `Nc`,
-//!    OPAQUE's KE1. A new source, or any source while the provider is busy,
-//!    first gets Auth-RETRY with a stateless cookie and repeats the request
-//!    with it.
+//!    OPAQUE's KE1. Every request first gets Auth-RETRY with a stateless
+//!    cookie and is repeated with it.
 //! 2. Auth-REP & REQ, provider → supervisor: `info_vNIC`, the argon2id
 //!    cost, server nonce `Ns`, OPAQUE's KE2.
 //! 3. Auth-REP, supervisor → provider: OPAQUE's KE3 (the client's proof)

@@ -26,7 +26,7 @@ struct Entry {
 
 impl Entry {
     fn stale(&self, now: Instant, limit: &RateLimit) -> bool {
-        now >= self.window_start + limit.window && self.locked_until.map_or(true, |t| now >= t)
+        now >= self.window_start + limit.window && self.locked_until.is_none_or(|t| now >= t)
     }
 }
 
@@ -153,7 +153,7 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         let oldest = self
             .entries
             .iter()
-            .filter(|(_, e)| !e.locked_until.is_some_and(|t| now < t))
+            .filter(|(_, e)| e.locked_until.is_none_or(|t| now >= t))
             .min_by_key(|(_, e)| e.window_start)
             .map(|(k, _)| k.clone());
         match oldest {

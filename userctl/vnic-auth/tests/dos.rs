@@ -78,19 +78,85 @@ fn a_cookie_is_good_for_its_source_and_transaction_only_and_expires() {
 }
 
 #[test]
-fn when_busy_every_source_needs_a_cookie() {
-    let config = ServerConfig { busy_pending: 1, ..server_config() };
-    let mut s = Server::new(config, Box::new(TestRandom::new(1)));
-    let (b, t0) = (MemBackend::demo(), Instant::now());
+fn a_source_that_proved_a_passcode_still_needs_a_cookie() {
+    // Otherwise anybody could forge its address, from many ports, and make
+    // the provider keep exchanges and do public-key work that count against
+    // it (found in review).
+    let (mut s, b, t0) = (server(1), MemBackend::demo(), Instant::now());
     let mut c = client_at("alice", b"alice's passcode", t0, 1);
     exchange(&mut s, &b, &mut c, CLIENT, t0);
-    assert!(matches!(c.poll_event(), Some(ClientEvent::Granted(_))), "CLIENT is now known");
-    let (_, req) = first_req("alice", 2, t0);
-    s.handle_datagram(t0, CLIENT, &req, &b);
-    assert!(matches!(Message::decode(&s.poll_transmit().unwrap().data), Ok(Message::RepReq(_))), "known: no cookie");
-    let (_, req) = first_req("alice", 3, t0);
-    s.handle_datagram(t0, CLIENT, &req, &b);
-    assert!(matches!(Message::decode(&s.poll_transmit().unwrap().data), Ok(Message::Retry(_))), "busy: a cookie");
+    assert!(matches!(c.poll_event(), Some(ClientEvent::Granted(_))));
+    for port in 41000..41020 {
+        let (_, req) = first_req("mallory", u64::from(port), t0);
+        let answer = one_answer(&mut s, &b, SocketAddr::new(CLIENT.ip(), port), &req, t0).expect("answered");
+        assert!(matches!(Message::decode(&answer), Ok(Message::Retry(_))), "port {port}");
+    }
+    assert_eq!(s.pending(), 0);
+    assert!(s.status(t0).sources.is_empty(), "nothing counted against the source");
+}
+
+#[test]
+fn answers_are_never_answered() {
+    // A version 1 Auth-RST, or any datagram with the rst or rep flag that
+    // does not decode, from a forged source (another provider): nothing
+    // comes back, so two providers cannot be set to answer each other.
+    let (mut s, b, t0) = (server(1), MemBackend::demo(), Instant::now());
+    let rst_v1 = vnic_auth::message::v1_unsupported_version(5, &[1; 32]);
+    let mut bad_v2 = Message::Rst(vnic_auth::AuthRst { txid: 5, error: ErrorCode::BUSY, nonce_c: [1; 32], nonce_s: [0; 32], ext: vec![] })
+        .encode()
+        .unwrap();
+    bad_v2[20] = 1; // a reserved byte: undecodable
+    let mut v1_rep = rst_v1.clone();
+    v1_rep[3] = 0x02;
+    for d in [&rst_v1, &bad_v2, &v1_rep] {
+        s.handle_datagram(t0, source(3), d, &b);
+        assert!(s.poll_transmit().is_none(), "answered {:02x?}", &d[..4]);
+    }
+    // A version 1 request is still told the version.
+    let mut v1_req = rst_v1.clone();
+    v1_req[3] = 0x01;
+    v1_req[6..8].copy_from_slice(&[0, 0]);
+    s.handle_datagram(t0, source(3), &v1_req, &b);
+    assert!(s.poll_transmit().is_some());
+}
+
+#[test]
+fn an_ipv6_host_counts_as_its_64() {
+    let (mut s, b, t0) = (server(1), MemBackend::demo(), Instant::now());
+    let mut codes = Vec::new();
+    for i in 0..10u16 {
+        let from: SocketAddr = format!("[2001:db8:1:2::{:x}]:40000", i + 1).parse().unwrap();
+        let (_, req) = first_req(&format!("w{i}"), u64::from(i), t0);
+        let req = with_cookie(&req, cookie_for(&mut s, &b, from, &req, t0));
+        codes.extend(rst_codes(&[one_answer(&mut s, &b, from, &req, t0).unwrap()]));
+    }
+    assert_eq!(codes, [ErrorCode::RATE_LIMITED, ErrorCode::RATE_LIMITED], "8 exchanges per /64");
+}
+
+#[test]
+fn made_up_names_cannot_evict_a_real_users_count() {
+    // Found in review: with one table for all names, failing with enough
+    // made-up names evicted alice's count and reopened guessing.
+    let config = ServerConfig { max_tracked: 16, challenge_lifetime: Duration::from_millis(500), ..server_config() };
+    let mut s = Server::new(config, Box::new(TestRandom::new(1)));
+    let (b, t0) = (MemBackend::demo(), Instant::now());
+    let mut now = t0;
+    let fail_once = |s: &mut Server, user: &str, from: SocketAddr, seed: u64, now: &mut Instant| {
+        let (_, req) = first_req(user, seed, *now);
+        let req = with_cookie(&req, cookie_for(s, &b, from, &req, *now));
+        one_answer(s, &b, from, &req, *now);
+        *now += Duration::from_millis(600);
+        s.handle_timeout(*now);
+    };
+    for i in 0..4 {
+        fail_once(&mut s, "alice", source(500 + i), u64::from(i), &mut now);
+    }
+    for i in 0..40 {
+        fail_once(&mut s, &format!("fake{i}"), source(600 + i), 100 + u64::from(i), &mut now);
+    }
+    fail_once(&mut s, "alice", source(700), 999, &mut now);
+    let alice = s.status(now).users.into_iter().find(|u| u.key == "alice").expect("alice tracked");
+    assert!(alice.locked_for.is_some(), "{alice:?}");
 }
 
 /// Feeds `data` from `from` and checks the rule: at most one answer, no
@@ -291,7 +357,7 @@ fn real_and_unknown_users_take_the_same_work_and_time() {
     // the provider takes to answer an Auth-REQ for alice (real) and for
     // mallory (unknown), from a known source. The medians must agree
     // within 30%, and the answers have the same size and cost.
-    let config = ServerConfig { max_pending_per_source: 1000, max_pending_per_user: 1000, busy_pending: 1000, ..server_config() };
+    let config = ServerConfig { max_pending_per_source: 1000, max_pending_per_user: 1000, ..server_config() };
     let mut s = Server::new(config, Box::new(TestRandom::new(1)));
     let (b, t0) = (MemBackend::demo(), Instant::now());
     known(&mut s, &b, CLIENT, t0);
@@ -300,6 +366,7 @@ fn real_and_unknown_users_take_the_same_work_and_time() {
         for (user, times) in [("alice", &mut real), ("mallory", &mut fake)] {
             let from = SocketAddr::new(CLIENT.ip(), 41000 + (i % 8) as u16);
             let (_, req) = first_req(user, i * 2 + u64::from(user == "alice"), t0);
+            let req = with_cookie(&req, cookie_for(&mut s, &b, from, &req, t0));
             let started = Instant::now();
             s.handle_datagram(t0, from, &req, &b);
             times.push(started.elapsed());

@@ -35,14 +35,8 @@ pub struct ServerConfig {
     /// per-user limit, it bounds the guesses at one user's passcode in a
     /// window (each Auth-REP & REQ allows one).
     pub max_pending_per_user: usize,
-    /// From this many exchanges in progress on, every source must show a
-    /// cookie (default 64); below it only new sources must.
-    pub busy_pending: usize,
-    /// How long a source that proved a passcode counts as known, needing
-    /// no cookie while the provider is not busy (default 600 s).
-    pub known_source_lifetime: Duration,
-    /// Users and sources tracked by each rate limiter, and known sources,
-    /// at most (default 4096).
+    /// Users and sources tracked by each rate limiter at most (default
+    /// 4096).
     pub max_tracked: usize,
     /// `(user, Nc)` pairs in the replay cache at most (default 65,536).
     pub max_replay: usize,
@@ -93,8 +87,6 @@ impl ServerConfig {
             max_pending: 1024,
             max_pending_per_source: 8,
             max_pending_per_user: Self::PENDING_PER_USER,
-            busy_pending: 64,
-            known_source_lifetime: Duration::from_secs(600),
             max_tracked: 4096,
             max_replay: 65536,
             max_answers: 4,

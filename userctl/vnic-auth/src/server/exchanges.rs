@@ -11,6 +11,7 @@ use opaque_ke::ServerLogin;
 use crate::crypto::{Hash, Nonce};
 use crate::opaque::Suite;
 
+use super::admission::source_key;
 use super::backend::{Refusal, Target};
 
 /// An exchange's key: the supervisor's address and the transaction id.
@@ -35,6 +36,14 @@ pub(super) struct Pending {
     pub(super) expires: Instant,
     /// Auth-REP & REQ sent (the first and the answered retransmissions).
     pub(super) answers: u32,
+}
+
+impl Pending {
+    /// Whether the user has a record (a user not permitted the service
+    /// has one; an unknown name has not).
+    pub(super) fn has_record(&self) -> bool {
+        self.refusal != Some(Refusal::UnknownUser)
+    }
 }
 
 /// A granted exchange, kept for its lifetime so that a retransmitted
@@ -66,9 +75,10 @@ impl Exchanges {
         self.pending.insert(key, p);
     }
 
-    /// Exchanges in progress from `source`.
-    pub(super) fn from_source(&self, source: IpAddr) -> usize {
-        self.pending.keys().filter(|(peer, _)| peer.ip() == source).count()
+    /// Exchanges in progress from `source` (its /64 for IPv6).
+    pub(super) fn pending_from(&self, source: IpAddr) -> usize {
+        let key = source_key(source);
+        self.pending.keys().filter(|(peer, _)| source_key(peer.ip()) == key).count()
     }
 
     /// Exchanges in progress for `user`.

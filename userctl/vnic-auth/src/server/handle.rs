@@ -28,6 +28,8 @@ use super::exchanges::{Answered, Pending};
 use super::Server;
 
 const ZERO_NONCE: Nonce = [0; NONCE_LEN];
+/// Version 1's largest message.
+const V1_MAX_LEN: usize = 512;
 
 impl Server {
     pub(super) fn dropped(&mut self, peer: SocketAddr, reason: DropReason) {
@@ -51,10 +53,13 @@ impl Server {
     }
 
     /// Answers what cannot be decoded with an Auth-RST no larger than the
-    /// datagram, only if it starts with the magic: a version 1 request gets
-    /// version 1's Auth-RST "unsupported version" (276 bytes).
+    /// datagram, only if it starts with the magic and says it is a request
+    /// (control flags exactly `req`: an answer is never answered, so two
+    /// providers cannot be set to answer each other): a version 1 request
+    /// (276-512 bytes) gets version 1's Auth-RST "unsupported version".
     pub(super) fn undecodable(&mut self, from: SocketAddr, data: &[u8], e: WireError) {
-        let Some((txid, nonce_c)) = wire::salvage(data) else {
+        let request = data.get(3) == Some(&crate::wire::Control::REQ.0);
+        let Some((txid, nonce_c)) = wire::salvage(data).filter(|_| request) else {
             return self.dropped(from, DropReason::Malformed(e));
         };
         let reason = match &e {
@@ -62,7 +67,7 @@ impl Server {
             WireError::NotAuth(_) => FailReason::UnsupportedApplication,
             e => FailReason::Malformed(e.clone()),
         };
-        if matches!(reason, FailReason::UnsupportedVersion(1)) {
+        if matches!(reason, FailReason::UnsupportedVersion(1)) && data.len() <= V1_MAX_LEN {
             let data = message::v1_unsupported_version(txid, &nonce_c);
             self.transmits.push_back(Transmit { to: from, data });
         } else if data.len() >= FIXED_LEN {
@@ -90,10 +95,8 @@ impl Server {
             return;
         }
         // No state and no public-key work before the source shows it
-        // receives what is sent to it, when it is new or the provider busy.
-        let source = from.ip().to_canonical();
-        let cookie_ok = self.admission.cookie_valid(&req.cookie, from, req.txid, now);
-        if !cookie_ok && self.admission.cookie_required(source, self.exchanges.len(), now) {
+        // receives what is sent to it: every request needs its cookie.
+        if !self.admission.cookie_valid(&req.cookie, from, req.txid, now) {
             let cookie = self.admission.cookie(from, req.txid, now);
             let retry = AuthRetry { txid: req.txid, nonce_c: req.nonce_c, cookie };
             return self.send(from, &Message::Retry(retry));
@@ -116,7 +119,7 @@ impl Server {
     fn admit(&self, now: Instant, from: SocketAddr, req: &AuthReq) -> Result<(), FailReason> {
         let source = from.ip().to_canonical();
         if self.admission.locked(source, &req.user, now)
-            || self.exchanges.from_source(from.ip()) >= self.config.max_pending_per_source
+            || self.exchanges.pending_from(from.ip()) >= self.config.max_pending_per_source
             || self.exchanges.for_user(&req.user) >= self.config.max_pending_per_user
         {
             return Err(FailReason::RateLimited);
@@ -235,13 +238,13 @@ impl Server {
             (_, refusal) => {
                 // Wrong passcode, or a user refused (the fake record never
                 // verifies): the guess counts against source and user.
-                self.admission.failed(source, &p.user, now);
+                self.admission.failed(source, &p.user, p.has_record(), now);
                 self.send_rst(from, rep.txid, ErrorCode::AUTH_FAILED, p.nonce_c, p.nonce_s);
                 let reason = refusal.map_or(FailReason::BadClientProof, FailReason::from);
                 return self.fail(from, names, reason);
             }
         };
-        self.admission.succeeded(source, &p.user, now);
+        self.admission.succeeded(&p.user);
         let t_rr = transcript(&[&p.req, &p.rr]);
         let renew = keys
             .open_renew(&t_rr, &rep.renew)
@@ -273,7 +276,7 @@ impl Server {
         };
         // The client saw KE2, which tests one guess: whatever its code, the
         // reset counts against source and user.
-        self.admission.failed(from.ip().to_canonical(), &p.user, now);
+        self.admission.failed(from.ip(), &p.user, p.has_record(), now);
         let reason = match (p.refusal, rst.error) {
             (Some(refusal), _) => FailReason::from(refusal),
             (None, ErrorCode::AUTH_FAILED) => FailReason::WrongPasscode,
@@ -287,7 +290,7 @@ impl Server {
     /// its Auth-REP & REQ let the client test one guess.
     pub(super) fn expire(&mut self, now: Instant) {
         for ((peer, _), p) in self.exchanges.expired(now) {
-            self.admission.failed(peer.ip().to_canonical(), &p.user, now);
+            self.admission.failed(peer.ip(), &p.user, p.has_record(), now);
             let reason = p.refusal.map_or(FailReason::Timeout, FailReason::from);
             self.fail(peer, Some((&p.user, &p.service)), reason);
         }

@@ -5,7 +5,7 @@
 //!
 //! One concern a file: [`backend`] (what it asks of the database),
 //! [`config`], [`events`] (what it reports), `admission` (limiters,
-//! cookies, known sources), `exchanges` (the table of exchanges) and
+//! cookies), `exchanges` (the table of exchanges) and
 //! `handle` (the messages).
 
 mod admission;

@@ -225,6 +225,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
     check_vnics(&vnics)?;
     let users = raw.user.into_iter().map(|u| user(u, &vnics)).collect::<Result<Vec<_>, _>>()?;
     unique(users.iter().map(|u| u.name.as_str()), "user")?;
+    check_costs(&users)?;
     let (per_user, per_source) = raw.rate_limit.limits()?;
     let pending_per_user = match raw.rate_limit.user_pending {
         None => vnic_auth::ServerConfig::PENDING_PER_USER,
@@ -314,8 +315,39 @@ fn check_vnics(vnics: &[VnicEntry]) -> Result<(), String> {
         if let Some(b) = vnics[i + 1..].iter().find(|b| a.ids.overlaps(&b.ids)) {
             return Err(format!("vnic {} and vnic {} hand out overlapping IDs", a.name, b.name));
         }
+        // The Auth-REP & REQ tells where the service is before any proof:
+        // for an unknown user the provider names the first vNIC offering
+        // it, so a service must be at the same place on every vNIC, or the
+        // answer would tell real users from made-up ones.
+        for sa in &a.services {
+            let clash = vnics[i + 1..].iter().find_map(|b| {
+                b.services.iter().find(|sb| sb.name == sa.name && (sb.port != sa.port || b.address != a.address)).map(|_| b)
+            });
+            if let Some(b) = clash {
+                return Err(format!(
+                    "vnic {} and vnic {} offer service {} at different addresses or ports; \
+                     give them one (an answer would otherwise tell users apart)",
+                    a.name, b.name, sa.name
+                ));
+            }
+        }
     }
     Ok(())
+}
+
+/// Every record must have the same argon2 cost: unknown users are answered
+/// with the first one's, and another would tell them apart.
+fn check_costs(users: &[UserEntry]) -> Result<(), String> {
+    match users.iter().find(|u| users.first().is_some_and(|f| u.record.cost != f.record.cost)) {
+        Some(u) => Err(format!(
+            "user {}: the record's argon2 cost ({}) differs from user {}'s ({}); register every user with the same cost",
+            u.name,
+            u.record.cost,
+            users[0].name,
+            users[0].record.cost
+        )),
+        None => Ok(()),
+    }
 }
 
 fn user(r: RawUser, vnics: &[VnicEntry]) -> Result<UserEntry, String> {
@@ -420,6 +452,18 @@ mod tests {
             (sample("").replace("relay = \"relay0\"", "relay = \"a/b\""), "relay:"),
             (sample("[rate_limit]\nuser_lockout_secs = 0"), "user_window_secs and user_lockout_secs must be at least 1"),
             (sample("[rate_limit]\nusr_failures = 3"), "unknown field"),
+            (
+                sample("").replace("services = [{ name = \"http\", port = 80 }, {", "services = [{ name = \"http\", port = 8080 }, {"),
+                "vnic vnic1 and vnic vnic2 offer service http at different addresses or ports",
+            ),
+            (
+                sample("").replacen("[[vnic]]\nname = \"vnic2\"", "[[vnic]]\nname = \"vnic2\"\naddress = \"10.0.0.9\"", 1),
+                "offer service http at different addresses",
+            ),
+            (
+                sample("").replacen(hash(), &hash().replacen("m=64,", "m=128,", 1), 1),
+                "user bob: the record's argon2 cost",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(&text).unwrap_err();

@@ -114,11 +114,9 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         if server.poll_timeout().is_some_and(|t| t <= Instant::now()) {
             server.handle_timeout(Instant::now());
         }
-        while let Some(t) = server.poll_transmit() {
-            if let Err(e) = socket::send_to(&sock, &t.data, t.to) {
-                log(&format!("sending to {}: {e}", t.to));
-            }
-        }
+        // Events first: a granted session is in the kernel and the database
+        // before its Auth-GRANT leaves, so the client's first tagged SYN
+        // finds it.
         while let Some(event) = server.poll_event() {
             match &event {
                 ServerEvent::Granted(_) => counters.granted += 1,
@@ -126,6 +124,11 @@ pub fn run(path: &Path) -> Result<(), CliError> {
                 ServerEvent::Dropped { .. } => counters.dropped += 1,
             }
             on_event(&config, &mut sessions, &event);
+        }
+        while let Some(t) = server.poll_transmit() {
+            if let Err(e) = socket::send_to(&sock, &t.data, t.to) {
+                log(&format!("sending to {}: {e}", t.to));
+            }
         }
         if last_expiry.elapsed() >= EXPIRE_EVERY {
             last_expiry = Instant::now();
