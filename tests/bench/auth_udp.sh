@@ -18,7 +18,7 @@ count=${BENCH_AUTH_COUNT:-5000}
 out=${BENCH_AUTH_OUT:-bench-auth.json}
 [[ $count =~ ^[1-9][0-9]{0,6}$ ]] || die "BENCH_AUTH_COUNT must be a whole number from 1 to 9999999, not '$count'"
 cd "$top/userctl"
-cargo build --release --quiet -p vnicctl -p vnic-auth --example udp_bench || die "cannot build vnicctl and udp_bench"
+cargo build --release --quiet -p vnicctl -p vnic-auth --bins --example udp_bench || die "cannot build vnicctl and udp_bench"
 target=${CARGO_TARGET_DIR:-target}
 case $target in /*) ;; *) target=$top/userctl/$target ;; esac
 vnicctl=$target/release/vnicctl

@@ -147,6 +147,8 @@ fn main() -> ExitCode {
     let (mut granted, mut failed, mut next_user) = (0u64, 0u64, 0usize);
     let mut latencies = Vec::new();
     let mut first_error = None;
+    // Grants per answering provider (a header SP hands exchanges on).
+    let mut by_provider = std::collections::BTreeMap::<String, u64>::new();
     let mut buf = [0u8; 2048];
     while granted + failed < args.count {
         let mut moved = false;
@@ -181,8 +183,9 @@ fn main() -> ExitCode {
                 client.handle_timeout(Instant::now());
             }
             match client.poll_event() {
-                Some(ClientEvent::Granted(_)) => {
+                Some(ClientEvent::Granted(g)) => {
                     granted += 1;
+                    *by_provider.entry(g.provider.to_string()).or_default() += 1;
                     latencies.push(since.elapsed());
                     slot.client = None;
                 }
@@ -220,16 +223,22 @@ fn main() -> ExitCode {
     if let Some(e) = &first_error {
         println!("  first failure          {e}");
     }
+    if by_provider.len() > 1 {
+        let parts: Vec<String> = by_provider.iter().map(|(p, n)| format!("{p} {n}")).collect();
+        println!("  granted by             {}", parts.join(", "));
+    }
+    let by_provider_json: Vec<String> = by_provider.iter().map(|(p, n)| format!("\"{p}\": {n}")).collect();
     if let Some(path) = &args.json {
         let json = format!(
             "{{\"exchanges\": {}, \"granted\": {granted}, \"granted_share\": {share:.4}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \
-             \"wall_per_second\": {:.0}, \"per_provider_cpu_second\": {}, \"flood\": {}, \"spoofed\": {spoofed}}}\n",
+             \"wall_per_second\": {:.0}, \"per_provider_cpu_second\": {}, \"flood\": {}, \"spoofed\": {spoofed}, \"by_provider\": {{{}}}}}\n",
             args.count,
             ms(q(0.5)),
             ms(q(0.99)),
             granted as f64 / wall.as_secs_f64(),
             per_core.map_or("null".to_string(), |r| format!("{r:.0}")),
-            args.flood
+            args.flood,
+            by_provider_json.join(", ")
         );
         if let Err(e) = std::fs::write(path, json) {
             eprintln!("udp_bench: cannot write {path}: {e}");

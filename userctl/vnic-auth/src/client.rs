@@ -352,8 +352,12 @@ impl Client {
             (Phase::Requesting { resend, retries, .. }, Message::Retry(r))
                 if r.txid == txid && r.nonce_c == nonce_c && *retries < MAX_RETRIES =>
             {
-                // Send the request again at once, with the cookie.
+                // Send the request again at once, with the cookie, to
+                // whoever issued it: a header SP forwards the first request
+                // and the SP it chose answers (the cookie binds this
+                // address; OPAQUE, not the address, authenticates the SP).
                 *retries += 1;
+                self.server = from;
                 self.req.cookie = r.cookie;
                 let Ok(bytes) = Message::Req(self.req.clone()).encode() else {
                     return;

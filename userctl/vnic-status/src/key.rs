@@ -57,19 +57,29 @@ impl StatusKey {
 
     /// The tag of `signed`: HMAC-SHA256(key, "vnic-status v2 report" ‖ signed).
     pub fn tag(&self, signed: &[u8]) -> [u8; KEY_LEN] {
+        self.tag_labelled(LABEL, signed)
+    }
+
+    /// Whether `tag` is the tag of `signed` (in constant time).
+    pub fn verifies(&self, signed: &[u8], tag: &[u8]) -> bool {
+        self.verifies_labelled(LABEL, signed, tag)
+    }
+
+    /// HMAC-SHA256(key, `label` ‖ `signed`): each message kind has its label.
+    pub(crate) fn tag_labelled(&self, label: &[u8], signed: &[u8]) -> [u8; KEY_LEN] {
         // HMAC takes keys of any length: new_from_slice cannot fail.
         let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0[..]) {
             Ok(m) => m,
             Err(_) => return [0; KEY_LEN],
         };
-        mac.update(LABEL);
+        mac.update(label);
         mac.update(signed);
         mac.finalize().into_bytes().into()
     }
 
-    /// Whether `tag` is the tag of `signed` (in constant time).
-    pub fn verifies(&self, signed: &[u8], tag: &[u8]) -> bool {
-        tag.len() == KEY_LEN && bool::from(self.tag(signed).ct_eq(tag))
+    /// Whether `tag` is the `label` tag of `signed` (in constant time).
+    pub(crate) fn verifies_labelled(&self, label: &[u8], signed: &[u8], tag: &[u8]) -> bool {
+        tag.len() == KEY_LEN && bool::from(self.tag_labelled(label, signed).ct_eq(tag))
     }
 }
 

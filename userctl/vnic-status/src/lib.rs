@@ -11,13 +11,15 @@
 
 mod catalog;
 mod error;
+mod forward;
 mod key;
 mod report;
 
 pub use catalog::{Catalog, CatalogEntry, Counters, Rejection};
 pub use error::{KeyError, ReportError};
+pub use forward::{is_auth_request, is_status, Forward, ForwardRejection};
 pub use key::StatusKey;
-pub use report::{Report, ServiceStatus, VnicStatus};
+pub use report::{Report, ServiceStatus, VnicStatus, INTERVAL_MS};
 
 /// The cooperative flag of this application (bit 1; authentication is bit 0).
 pub const COOP_STATUS: u16 = 0x0002;

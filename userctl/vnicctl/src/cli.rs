@@ -41,6 +41,18 @@ pub enum Command {
     /// grants sessions over UDP and installs them in the relay and its
     /// database (`provider status`: what the running one is doing).
     Provider(DaemonArgs),
+    /// Run a header SP in the foreground: it keeps the catalog of the SPs
+    /// it trusts from their signed status reports and sends each
+    /// supervisor's Auth-REQ to the least loaded live SP offering the
+    /// service (`header status`: its catalog).
+    Header(DaemonArgs),
+    /// Make a status key (mode 0600) for an SP's [status] key_file and the
+    /// matching [[sp]] key_file of every header; it refuses to overwrite.
+    StatusKey {
+        /// The key file to create.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
     /// Print the provider's TOML configuration made from the paper's
     /// permission.txt and vcs_id.txt and a file of stored passcodes (see
     /// Documentation/provider.md).

@@ -11,6 +11,7 @@ mod error;
 mod exchange;
 mod extack;
 mod genl;
+mod header;
 mod iface;
 mod model;
 mod output;
@@ -105,7 +106,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let config = config.unwrap_or_else(|| "/etc/vnic/supervisor.toml".into());
             supervisor::status(&config, socket.as_deref(), out)
         }
+        Command::Header(DaemonArgs { config: Some(config), action: None }) => header::run(&config),
+        Command::Header(DaemonArgs { action: Some(DaemonAction::Status { config, socket }), .. }) => {
+            let config = config.unwrap_or_else(|| "/etc/vnic/header.toml".into());
+            header::status(&config, socket.as_deref(), out)
+        }
+        Command::StatusKey { out: path } => provider::make_status_key(&path),
         Command::Provider(DaemonArgs { config: None, action: None })
+        | Command::Header(DaemonArgs { config: None, action: None })
         | Command::Supervisor(DaemonArgs { config: None, action: None }) => {
             Err(CliError::Input("the daemon needs --config FILE".into()))
         }

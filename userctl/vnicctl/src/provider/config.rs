@@ -42,6 +42,8 @@ pub struct Config {
     /// name another client address (`info_client`). Every other host gets
     /// sessions for the address it sends from.
     pub bridge_boxes: Vec<IpAddr>,
+    /// `[status]`: reports to header SPs (none without the section).
+    pub status: Option<super::reporting::Reporting>,
 }
 
 /// Which IDs sessions of a vNIC get.
@@ -150,6 +152,7 @@ struct RawConfig {
     rate_limit: RawRateLimit,
     #[serde(default)]
     bridge_boxes: Vec<String>,
+    status: Option<super::reporting::RawStatus>,
 }
 
 /// `[rate_limit]`: failures within the window that lock a user or a source
@@ -251,6 +254,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         per_source,
         pending_per_user,
         bridge_boxes: raw.bridge_boxes.iter().map(|a| bridge_box(a)).collect::<Result<_, _>>()?,
+        status: raw.status.map(|s| s.check()).transpose()?,
     })
 }
 

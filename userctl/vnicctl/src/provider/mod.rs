@@ -9,6 +9,7 @@ mod db;
 mod kernel;
 pub mod legacy;
 mod reconcile;
+mod reporting;
 pub mod secret;
 mod sessions;
 mod socket;
@@ -19,6 +20,7 @@ mod testdata;
 use crate::cli::ImportArgs;
 use crate::error::CliError;
 use crate::signal;
+pub use reporting::{load_key as load_status_key, make_key as make_status_key, HEADER_PORT};
 use backend::Credentials;
 use config::Config;
 use sessions::Sessions;
@@ -78,6 +80,13 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     sock.set_nonblocking(true).map_err(io("setting the socket non-blocking".into()))?;
     let status_socket = control::Listener::bind(&config.status_socket, "another provider with this data folder")?;
     let started = Instant::now();
+    let status_key = match &config.status {
+        Some(r) => Some(reporting::load_key(&r.key_file).map_err(CliError::Input)?),
+        None => None,
+    };
+    let mut last_report = Instant::now() - Duration::from_secs(3600);
+    let mut last_sequence = 0u64;
+    let mut forward_drops = 0u64;
     let mut counters = status::Counters::default();
     signal::install().map_err(io("cannot install signal handlers".into()))?;
     log(&format!(
@@ -93,7 +102,8 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     let mut last_expiry = Instant::now();
     while !signal::stopping() {
         let now = Instant::now();
-        let wait = server.poll_timeout().map_or(TICK, |t| t.saturating_duration_since(now).min(TICK));
+        let tick = config.status.as_ref().map_or(TICK, |r| TICK.min(r.interval));
+        let wait = server.poll_timeout().map_or(tick, |t| t.saturating_duration_since(now).min(tick));
         let [datagram, reader] = control::wait_readable([sock.as_raw_fd(), status_socket.fd()], wait.max(Duration::from_millis(1)));
         if reader {
             if let Some(stream) = status_socket.accept() {
@@ -105,7 +115,23 @@ pub fn run(path: &Path) -> Result<(), CliError> {
                 Ok((n, from)) => {
                     counters.datagrams += 1;
                     let backend = Credentials::new(&config, sessions.used(), sessions.owners());
-                    server.handle_datagram(Instant::now(), from, &buf[..n], &backend);
+                    let data = &buf[..n];
+                    if vnic_status::is_status(data) {
+                        // A header's forward: the supervisor's Auth-REQ, to
+                        // be answered at the supervisor's address.
+                        match reporting::open_forward(data, status_key.as_ref()) {
+                            Ok(f) => server.handle_datagram(Instant::now(), f.supervisor, &f.request, &backend),
+                            Err(e) => {
+                                counters.dropped += 1;
+                                forward_drops += 1;
+                                if forward_drops.is_power_of_two() {
+                                    log(&format!("ignored from {from}: {e} (#{forward_drops} of its kind)"));
+                                }
+                            }
+                        }
+                    } else {
+                        server.handle_datagram(Instant::now(), from, data, &backend);
+                    }
                 }
                 Err(e) if is_timeout(&e) => {}
                 Err(e) => log(&format!("receiving: {e}")),
@@ -128,6 +154,25 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         while let Some(t) = server.poll_transmit() {
             if let Err(e) = socket::send_to(&sock, &t.data, t.to) {
                 log(&format!("sending to {}: {e}", t.to));
+            }
+        }
+        if let (Some(r), Some(key)) = (&config.status, &status_key) {
+            if last_report.elapsed() >= r.interval {
+                last_report = Instant::now();
+                let report = reporting::report(r, config.listen.port(), &config.vnics, sessions.used(), sessions.owners(), last_sequence);
+                last_sequence = report.sequence;
+                match report.encode(key) {
+                    Ok(data) => {
+                        for &h in &r.headers {
+                            if let Err(e) = socket::send_to(&sock, &data, h) {
+                                counters.report_errors += 1;
+                                log(&format!("reporting to the header {h}: {e}"));
+                            }
+                        }
+                        counters.reports += 1;
+                    }
+                    Err(e) => log(&format!("the status report: {e}")),
+                }
             }
         }
         if last_expiry.elapsed() >= EXPIRE_EVERY {

@@ -41,6 +41,12 @@ pub struct Counters {
     pub failed: u64,
     /// Datagrams ignored (malformed, replayed, unknown exchange, ...).
     pub dropped: u64,
+    /// Status reports sent (one per interval, to every header SP).
+    #[serde(default)]
+    pub reports: u64,
+    /// Status reports a header could not be sent (per header).
+    #[serde(default)]
+    pub report_errors: u64,
 }
 
 /// A live session.
@@ -159,6 +165,9 @@ impl Report {
             "provider on UDP {} for relay {}, up {} s: {} datagrams, {} granted, {} failed, {} ignored\n",
             self.listen, self.relay, self.uptime_secs, c.datagrams, c.granted, c.failed, c.dropped
         );
+        if c.reports > 0 || c.report_errors > 0 {
+            let _ = writeln!(t, "status reports: {} sent, {} not sent", c.reports, c.report_errors);
+        }
         let _ = writeln!(t, "sessions: {}", self.sessions.len());
         for s in &self.sessions {
             let _ = writeln!(
@@ -205,7 +214,7 @@ mod tests {
             listen: "0.0.0.0:7390".into(),
             relay: "relay0".into(),
             uptime_secs: 75,
-            counters: Counters { datagrams: 9, granted: 2, failed: 1, dropped: 3 },
+            counters: Counters { datagrams: 9, granted: 2, failed: 1, dropped: 3, reports: 0, report_errors: 0 },
             sessions: vec![SessionInfo {
                 client: "10.0.1.2".into(),
                 id: 1,
