@@ -38,8 +38,9 @@ pub struct ProviderEntry {
     /// The name sessions refer to it by.
     pub name: String,
     /// `HOST` or `HOST:PORT` (default port 7390), resolved at each
-    /// handshake.
-    pub address: String,
+    /// handshake: the provider itself, or header SPs (`addresses`), tried
+    /// in turn, the next when one is silent.
+    pub addresses: Vec<String>,
 }
 
 /// A session the daemon keeps: who asks which provider for which service.
@@ -87,7 +88,8 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawProvider {
     name: String,
-    address: String,
+    address: Option<String>,
+    addresses: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -129,9 +131,15 @@ pub fn parse(text: &str) -> Result<Config, String> {
             }
             // The form only: the name is resolved at each handshake, and
             // one that does not resolve yet is retried.
-            crate::exchange::provider_addr_form(&p.address)
-                .map_err(|e| format!("provider {}: {e}", p.name))?;
-            Ok(ProviderEntry { name: p.name, address: p.address })
+            let addresses = match (p.address, p.addresses) {
+                (Some(a), None) => vec![a],
+                (None, Some(list)) if !list.is_empty() => list,
+                _ => return Err(format!("provider {}: give either address = \"HOST\" or addresses = [\"HOST\", ...]", p.name)),
+            };
+            for a in &addresses {
+                crate::exchange::provider_addr_form(a).map_err(|e| format!("provider {}: {e}", p.name))?;
+            }
+            Ok(ProviderEntry { name: p.name, addresses })
         })
         .collect::<Result<_, _>>()?;
     let mut seen = HashSet::new();
@@ -211,7 +219,9 @@ client = "192.168.10.5"
         assert_eq!((c.renew.as_secs(), c.retry.as_secs(), c.retry_max.as_secs()), (60, 5, 300));
         // A name that does not resolve (yet) is no error: it is retried.
         let later = parse(&SAMPLE.replace("address = \"10.0.2.1\"", "address = \"sp1.example.invalid\"")).unwrap();
-        assert_eq!(later.providers[0].address, "sp1.example.invalid");
+        assert_eq!(later.providers[0].addresses, ["sp1.example.invalid"]);
+        let headers = parse(&SAMPLE.replace("address = \"10.0.2.1\"", "addresses = [\"10.0.9.1\", \"10.0.9.2:7390\"]")).unwrap();
+        assert_eq!(headers.providers[0].addresses, ["10.0.9.1", "10.0.9.2:7390"]);
         assert_eq!(c.sessions.len(), 2);
         assert_eq!(c.sessions[1].label(), "bob@sp1/ssh for 192.168.10.5");
     }
@@ -222,6 +232,9 @@ client = "192.168.10.5"
             (SAMPLE.replace("address = \"10.0.2.1\"", "address = \"no such.invalid\""), "provider sp1: 'no such.invalid' is not an IP address or a host name"),
             (SAMPLE.replace("provider = \"sp1\"\nuser = \"alice\"", "provider = \"sp2\"\nuser = \"alice\""), "session alice@sp2/http: no [[provider]] is named 'sp2'"),
             (SAMPLE.replace("renew_secs = 60", "renew_secs = 0"), "renew_secs must be at least 1"),
+            (SAMPLE.replace("address = \"10.0.2.1\"", "addresses = []"), "provider sp1: give either address"),
+            (SAMPLE.replace("address = \"10.0.2.1\"", "address = \"10.0.2.1\"\naddresses = [\"10.0.2.2\"]"), "provider sp1: give either address"),
+            (SAMPLE.replace("address = \"10.0.2.1\"", "addresses = [\"10.0.2.1\", \"x y\"]"), "provider sp1: 'x y'"),
             (SAMPLE.replace("dev = \"ss0\"", "dev = \"a name far too long\""), "dev: "),
             (SAMPLE.replace("service = \"ssh\"", "service = \"http\""), "another session asks the same provider for the same service"),
             (SAMPLE.replace("renew_secs", "renew_seconds"), "unknown field `renew_seconds`"),

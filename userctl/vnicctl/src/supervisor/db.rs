@@ -108,7 +108,7 @@ impl Db {
         let tx = self.conn.transaction().map_err(db_error("a transaction"))?;
         tx.execute("DELETE FROM providers", []).map_err(db_error("clearing providers"))?;
         for p in &c.providers {
-            tx.execute("INSERT INTO providers (name, address) VALUES (?1, ?2)", params![p.name, p.address])
+            tx.execute("INSERT INTO providers (name, address) VALUES (?1, ?2)", params![p.name, p.addresses.join(" ")])
                 .map_err(db_error("writing providers"))?;
         }
         refresh_lists(&tx)?;

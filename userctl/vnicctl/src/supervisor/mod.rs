@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-use vnic_auth::{ClientConfig, ClientEvent, Grant};
+use vnic_auth::{ClientConfig, ClientError, ClientEvent, Grant};
 
 /// The longest the daemon sleeps before noticing a signal.
 const TICK: Duration = Duration::from_millis(500);
@@ -55,6 +55,14 @@ struct Slot {
     heard: bool,
     /// The last failure's sentence, "" after a success.
     last_error: String,
+    /// The SP that granted the session, asked directly for its renewals
+    /// while it answers (it may not be a configured address: a header SP
+    /// hands the first request of an exchange on).
+    sp: Option<SocketAddr>,
+    /// Which configured address to ask when there is no SP to renew with.
+    next: usize,
+    /// Whether the exchange in progress asked `sp`.
+    asked_sp: bool,
 }
 
 /// The daemon's state.
@@ -171,6 +179,9 @@ impl Daemon {
                 busy: false,
                 heard: false,
                 last_error: String::new(),
+                sp: None,
+                next: 0,
+                asked_sp: false,
             });
         }
         log(&format!("restored: {kept} sessions embedded already, {restored} embedded again"));
@@ -196,15 +207,22 @@ impl Daemon {
             let mut config = ClientConfig::new(slot.entry.user.clone(), passcode.as_bytes(), slot.entry.service.clone());
             config.client_addr = slot.entry.client;
             config.renew = slot.row.as_ref().and_then(|r| std::num::NonZeroU16::new(r.id));
-            let Some(address) = self.config.providers.iter().find(|p| p.name == slot.entry.provider).map(|p| p.address.clone())
+            let Some(addresses) = self.config.providers.iter().find(|p| p.name == slot.entry.provider).map(|p| &p.addresses)
             else {
                 continue;
             };
+            let address = addresses[slot.next % addresses.len()].clone();
+            let sp = slot.sp.filter(|_| config.renew.is_some());
+            slot.asked_sp = sp.is_some();
             slot.busy = true;
             slot.heard = false;
             let tx = tx.clone();
             let spawned = std::thread::Builder::new().name(format!("auth-{i}")).spawn(move || {
-                let result = exchange::provider_addr(&address).and_then(|provider| {
+                let provider = match sp {
+                    Some(sp) => Ok(sp),
+                    None => exchange::provider_addr(&address),
+                };
+                let result = provider.and_then(|provider| {
                     exchange::run(config, provider, None, false, |e| {
                         let _ = tx.send(Report::Event(i, e));
                     })
@@ -233,7 +251,18 @@ impl Daemon {
                 }
             }
             Report::Event(i, ClientEvent::Failed(e)) => {
-                self.slots[i].heard = true;
+                let slot = &mut self.slots[i];
+                slot.heard = true;
+                if matches!(e, ClientError::Timeout { .. }) {
+                    // Silence: the SP that granted is gone (ask the
+                    // configured addresses again), or this address is
+                    // (ask the next one).
+                    if slot.asked_sp {
+                        slot.sp = None;
+                    } else {
+                        slot.next += 1;
+                    }
+                }
                 self.failed(i, &exchange::failure(&e));
             }
             Report::Done(i, error) => {
@@ -276,6 +305,7 @@ impl Daemon {
                     vnic: s.row.as_ref().map(|r| r.vnic),
                     service_addr: s.row.as_ref().map(|r| SocketAddr::new(r.server, r.port).to_string()),
                     renewed_secs_ago: s.row.as_ref().map(|r| (unix - r.renewed).max(0)),
+                    granted_by: s.sp.map(|a| a.to_string()),
                     exchanging: s.busy,
                     failures: s.failures,
                     next_in_ms: if s.busy {
@@ -329,6 +359,7 @@ impl Daemon {
         };
         log(&format!("{}: {what} for {service} (vNIC #{}), embedded on {name}", slot.entry.label(), g.vnic));
         slot.row = Some(row);
+        slot.sp = Some(g.provider);
         slot.failures = 0;
         slot.last_error.clear();
         slot.due = Instant::now() + self.timing.renew_wait(schedule::draw());

@@ -47,6 +47,10 @@ pub struct SlotInfo {
     /// Seconds since the last successful handshake.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub renewed_secs_ago: Option<i64>,
+    /// The SP that granted the session and is asked for its renewals
+    /// (with header SPs, one of theirs).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub granted_by: Option<String>,
     /// Whether an exchange with the provider is in progress.
     pub exchanging: bool,
     /// Failed handshakes in a row.
@@ -75,6 +79,9 @@ impl Report {
             let _ = write!(t, "  {who}: {}", s.state);
             if let (Some(id), Some(vnic), Some(at)) = (s.id, s.vnic, &s.service_addr) {
                 let _ = write!(t, ", ID {id} for {at} (vNIC #{vnic})");
+            }
+            if let Some(sp) = &s.granted_by {
+                let _ = write!(t, " from {sp}");
             }
             if let Some(ago) = s.renewed_secs_ago {
                 let _ = write!(t, ", renewed {ago} s ago");
@@ -114,6 +121,7 @@ mod tests {
                     vnic: Some(1),
                     service_addr: Some("10.0.2.1:80".into()),
                     renewed_secs_ago: Some(20),
+                    granted_by: Some("10.0.2.1:7390".into()),
                     exchanging: false,
                     failures: 0,
                     next_in_ms: 580_000,
@@ -129,6 +137,7 @@ mod tests {
                     vnic: None,
                     service_addr: None,
                     renewed_secs_ago: None,
+                    granted_by: None,
                     exchanging: false,
                     failures: 2,
                     next_in_ms: 1500,
@@ -139,7 +148,7 @@ mod tests {
         assert_eq!(
             r.to_text(),
             "supervisor on ss0, up 30 s, renewal every 600 s: 2 sessions\n\
-             \x20 alice@sp1/http: active, ID 5 for 10.0.2.1:80 (vNIC #1), renewed 20 s ago, next handshake in 580.0 s\n\
+             \x20 alice@sp1/http: active, ID 5 for 10.0.2.1:80 (vNIC #1) from 10.0.2.1:7390, renewed 20 s ago, next handshake in 580.0 s\n\
              \x20 bob@sp1/ssh for 192.168.10.5: new, next handshake in 1.5 s, 2 failures in a row: no answer from the provider\n"
         );
         let json = serde_json::to_value(&r).unwrap();
