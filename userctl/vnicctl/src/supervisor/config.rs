@@ -160,12 +160,13 @@ pub fn parse(text: &str) -> Result<Config, String> {
             if e.user.is_empty() || e.service.is_empty() {
                 return Err(format!("session {}: user and service must not be empty", e.label()));
             }
-            // The supervisor's rule is per service (server, port), not per
-            // client: two sessions for one service would overwrite each
-            // other's ID.
-            if !seen.insert((e.provider.clone(), e.service.clone())) {
+            // One session per client and service. Sessions of several
+            // clients for one service share the supervisor's rule (one ID
+            // per server and port): that works with a vNIC of a fixed ID,
+            // and the daemon refuses a grant whose ID differs.
+            if !seen.insert((e.provider.clone(), e.service.clone(), e.client)) {
                 return Err(format!(
-                    "session {}: another session asks the same provider for the same service; the supervisor embeds one ID per service",
+                    "session {}: another session asks the same provider for the same service for the same client",
                     e.label()
                 ));
             }
@@ -236,7 +237,10 @@ client = "192.168.10.5"
             (SAMPLE.replace("address = \"10.0.2.1\"", "address = \"10.0.2.1\"\naddresses = [\"10.0.2.2\"]"), "provider sp1: give either address"),
             (SAMPLE.replace("address = \"10.0.2.1\"", "addresses = [\"10.0.2.1\", \"x y\"]"), "provider sp1: 'x y'"),
             (SAMPLE.replace("dev = \"ss0\"", "dev = \"a name far too long\""), "dev: "),
-            (SAMPLE.replace("service = \"ssh\"", "service = \"http\""), "another session asks the same provider for the same service"),
+            (
+                SAMPLE.replace("service = \"ssh\"", "service = \"http\"").replace("client = \"192.168.10.5\"\n", ""),
+                "another session asks the same provider for the same service for the same client",
+            ),
             (SAMPLE.replace("renew_secs", "renew_seconds"), "unknown field `renew_seconds`"),
         ];
         for (text, want) in cases {

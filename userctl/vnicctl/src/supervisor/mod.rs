@@ -21,7 +21,7 @@ use crate::output::Format;
 use config::{Config, SessionEntry};
 use db::{Db, SessionRow};
 use schedule::Timing;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -151,7 +151,12 @@ impl Daemon {
             let service = SocketAddr::new(row.server, row.port);
             let present = kernel.iter().any(|r| r.server == row.server && r.port == row.port && r.id == Some(row.id));
             if !configured {
-                if present {
+                // The rule is per service: keep it while a configured
+                // session of another client uses it.
+                let shared = rows.iter().any(|o| {
+                    (o.server, o.port) == (row.server, row.port) && self.config.sessions.iter().any(|s| key_of(s) == o.key())
+                });
+                if present && !shared {
                     embed::remove(self.dev, &self.config.dev, service)?;
                 }
                 self.db.delete(&row.key())?;
@@ -327,9 +332,29 @@ impl Daemon {
         let now = unix_now();
         let before = slot.row.clone();
         let same = before.as_ref().is_some_and(|r| r.id == g.id.get() && r.server == g.service_addr && r.port == g.service_port);
-        if let Some(old) = before.as_ref().filter(|r| (r.server, r.port) != (g.service_addr, g.service_port)) {
-            embed::remove(dev, &name, SocketAddr::new(old.server, old.port))?;
+        // The rule is per service (server and port): other sessions of it,
+        // for other clients, must hold the same ID, and keep the rule.
+        let others = |slots: &[Slot], server: IpAddr, port: u16| -> Vec<u16> {
+            slots
+                .iter()
+                .enumerate()
+                .filter(|&(k, s)| k != i && s.row.as_ref().is_some_and(|r| r.server == server && r.port == port))
+                .filter_map(|(_, s)| s.row.as_ref().map(|r| r.id))
+                .collect()
+        };
+        if let Some(held) = others(&self.slots, g.service_addr, g.service_port).into_iter().find(|&id| id != g.id.get()) {
+            return Err(CliError::Input(format!(
+                "vNIC #{} gave ID {} for {service}, where another client's session holds ID {held}: the supervisor embeds one ID \
+                 per service, so sessions of several clients for one service need a vNIC with a fixed ID",
+                g.vnic, g.id
+            )));
         }
+        if let Some(old) = before.as_ref().filter(|r| (r.server, r.port) != (g.service_addr, g.service_port)) {
+            if others(&self.slots, old.server, old.port).is_empty() {
+                embed::remove(dev, &name, SocketAddr::new(old.server, old.port))?;
+            }
+        }
+        let slot = &mut self.slots[i];
         let embedded = same
             && embed::list(dev, &name)?
                 .iter()
