@@ -24,7 +24,7 @@ expect_eq "$(sup_db)" "bob/$id/active/0" "the supervisor's database"
 # vnicctl supervisor status, from the running daemon's socket.
 st=$(ip netns exec client vnicctl supervisor status --config "$SUP/supervisor.toml")
 expect_match "$st" "^supervisor on ss0, up [0-9]+ s, renewal every 2 s: 1 sessions$" "status summary"
-expect_match "$st" "^  bob@sp1/http: active, ID $id for 10\.0\.2\.1:80 \(vNIC #2\) from 10\.0\.2\.1:7390, renewed [0-9]+ s ago, (exchange in progress|next handshake in [0-9.]+ s)$" "status of bob's session"
+expect_match "$st" "^  bob@sp1/http: active, ID $id for 10\.0\.2\.1:80 \(vNIC #2\) from 10\.0\.2\.1:7390, renewed [0-9]+ s ago(, path checking)?, (exchange in progress|next handshake in [0-9.]+ s)$" "status of bob's session"
 
 # Renewals keep the ID while a transfer runs (3 MB at 600 kB/s: 5 s).
 # A renewal comes every 2 s (see supervisor_config), so two take a few

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     state TEXT NOT NULL,        -- 'active', or 'retrying' after failed renewals
     failures INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL DEFAULT '',  -- the path check of the session's start
     PRIMARY KEY (provider, service, client)
 );
 ";
@@ -94,7 +95,14 @@ fn client_text(c: Option<IpAddr>) -> String {
 impl Db {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Db, CliError> {
-        Ok(Db { conn: store::open_db(path, SCHEMA)? })
+        let conn = store::open_db(path, SCHEMA)?;
+        // A database of an earlier version has no path column yet.
+        let has_path = conn.prepare("SELECT path FROM sessions LIMIT 0").is_ok();
+        if !has_path {
+            conn.execute_batch("ALTER TABLE sessions ADD COLUMN path TEXT NOT NULL DEFAULT ''")
+                .map_err(db_error("adding the path column"))?;
+        }
+        Ok(Db { conn })
     }
 
     /// A database in memory (tests).
@@ -204,6 +212,17 @@ impl Db {
             )
             .map(drop)
             .map_err(db_error("recording a failure"))
+    }
+
+    /// Records the path check of session `key` ("ok", "failed: ...").
+    pub fn path_checked(&mut self, key: &Key, result: &str) -> Result<(), CliError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET path = ?4 WHERE provider = ?1 AND service = ?2 AND client = ?3",
+                params![key.0, key.1, client_text(key.2), result],
+            )
+            .map(drop)
+            .map_err(db_error("recording a path check"))
     }
 
     /// Deletes the session `key`.

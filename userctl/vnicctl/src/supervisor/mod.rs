@@ -7,6 +7,7 @@
 
 pub mod config;
 mod db;
+mod path;
 mod schedule;
 pub mod status;
 
@@ -43,6 +44,8 @@ enum Report {
     Done(usize, Option<String>),
     /// A reader on the status socket.
     Status(std::os::unix::net::UnixStream),
+    /// The path check of slot `.0`'s session with ID `.1`.
+    Path(usize, u16, path::Outcome),
 }
 
 /// A configured session and where it stands.
@@ -63,6 +66,8 @@ struct Slot {
     next: usize,
     /// Whether the exchange in progress asked `sp`.
     asked_sp: bool,
+    /// The path check of the session's start ("ok", "failed: ...").
+    path: String,
 }
 
 /// The daemon's state.
@@ -73,6 +78,8 @@ struct Daemon {
     timing: Timing,
     slots: Vec<Slot>,
     started: Instant,
+    /// Where the path checks report.
+    tx: Sender<Report>,
 }
 
 /// `vnicctl supervisor status`: the running daemon's report, from its
@@ -101,7 +108,8 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     db.load_config(&config)?;
     let timing = Timing { renew: config.renew, retry: config.retry, retry_max: config.retry_max };
     let status_socket = control::Listener::bind(&config.status_socket, "another supervisor with this data folder")?;
-    let mut daemon = Daemon { config, dev, db, timing, slots: Vec::new(), started: Instant::now() };
+    let (tx, rx) = mpsc::channel();
+    let mut daemon = Daemon { config, dev, db, timing, slots: Vec::new(), started: Instant::now(), tx: tx.clone() };
     daemon.restore()?;
     signal::install().map_err(|e| CliError::Input(format!("cannot install signal handlers: {e}")))?;
     log(&format!(
@@ -111,7 +119,6 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         daemon.timing.renew.as_secs(),
         daemon.config.database.display()
     ));
-    let (tx, rx) = mpsc::channel();
     let readers = status_socket
         .try_clone_blocking()
         .map_err(|e| CliError::Input(format!("cannot use the status socket: {e}")))?;
@@ -187,6 +194,7 @@ impl Daemon {
                 sp: None,
                 next: 0,
                 asked_sp: false,
+                path: "unchecked: restored from the database".into(),
             });
         }
         log(&format!("restored: {kept} sessions embedded already, {restored} embedded again"));
@@ -270,6 +278,22 @@ impl Daemon {
                 }
                 self.failed(i, &exchange::failure(&e));
             }
+            Report::Path(i, id, outcome) => {
+                let slot = &mut self.slots[i];
+                if slot.row.as_ref().map(|r| r.id) != Some(id) {
+                    return; // the session changed since
+                }
+                slot.path = outcome.to_text();
+                if let Some(row) = &slot.row {
+                    if let Err(e) = self.db.path_checked(&row.key(), &slot.path) {
+                        log(&format!("{}: {e}", slot.entry.label()));
+                    }
+                }
+                match outcome {
+                    path::Outcome::Failed(why) => self.failed(i, &format!("the path check failed: {why}")),
+                    _ => log(&format!("{}: path check {}", slot.entry.label(), slot.path)),
+                }
+            }
             Report::Done(i, error) => {
                 let slot = &mut self.slots[i];
                 slot.busy = false;
@@ -311,6 +335,7 @@ impl Daemon {
                     service_addr: s.row.as_ref().map(|r| SocketAddr::new(r.server, r.port).to_string()),
                     renewed_secs_ago: s.row.as_ref().map(|r| (unix - r.renewed).max(0)),
                     granted_by: s.sp.map(|a| a.to_string()),
+                    path: s.path.clone(),
                     exchanging: s.busy,
                     failures: s.failures,
                     next_in_ms: if s.busy {
@@ -383,6 +408,18 @@ impl Daemon {
             None => format!("granted ID {}", g.id),
         };
         log(&format!("{}: {what} for {service} (vNIC #{}), embedded on {name}", slot.entry.label(), g.vnic));
+        if !same || slot.path.starts_with("failed") {
+            // A session starts (a new ID or service), or its path failed
+            // before: check that the ID survives the path both ways.
+            slot.path = "checking".into();
+            let (tx, client, id) = (self.tx.clone(), slot.entry.client, g.id.get());
+            let spawned = std::thread::Builder::new().name(format!("path-{i}")).spawn(move || {
+                let _ = tx.send(Report::Path(i, id, path::check(client, service, path::TIMEOUT)));
+            });
+            if let Err(e) = spawned {
+                slot.path = format!("unchecked: cannot start the check: {e}");
+            }
+        }
         slot.row = Some(row);
         slot.sp = Some(g.provider);
         slot.failures = 0;

@@ -51,6 +51,10 @@ pub struct SlotInfo {
     /// (with header SPs, one of theirs).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub granted_by: Option<String>,
+    /// The path check of the session's start: "ok", "failed: why",
+    /// "checking" or "unchecked: why".
+    #[serde(default)]
+    pub path: String,
     /// Whether an exchange with the provider is in progress.
     pub exchanging: bool,
     /// Failed handshakes in a row.
@@ -85,6 +89,9 @@ impl Report {
             }
             if let Some(ago) = s.renewed_secs_ago {
                 let _ = write!(t, ", renewed {ago} s ago");
+            }
+            if !s.path.is_empty() && s.path != "ok" {
+                let _ = write!(t, ", path {}", s.path);
             }
             if s.exchanging {
                 let _ = write!(t, ", exchange in progress");
@@ -122,6 +129,7 @@ mod tests {
                     service_addr: Some("10.0.2.1:80".into()),
                     renewed_secs_ago: Some(20),
                     granted_by: Some("10.0.2.1:7390".into()),
+                    path: "ok".into(),
                     exchanging: false,
                     failures: 0,
                     next_in_ms: 580_000,
@@ -138,6 +146,7 @@ mod tests {
                     service_addr: None,
                     renewed_secs_ago: None,
                     granted_by: None,
+                    path: String::new(),
                     exchanging: false,
                     failures: 2,
                     next_in_ms: 1500,
