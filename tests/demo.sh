@@ -5,7 +5,9 @@
 # manager (vnicctl provider); a client behind a router authenticates over UDP
 # (vnicctl auth: the messages of protocol version 2 as they pass), its supervisor embeds
 # the granted ID, and the router's capture shows the ID in the urgent pointer
-# of every segment of the same SP address and port.
+# of every segment of the same SP address and port. Then the papers' cloud:
+# two SPs for vNIC #1 behind a header SP, a client served by one, that SP
+# killed, the client served by the other.
 set -euo pipefail
 cd "$(dirname "$0")/vm/cases"
 . ../lib.sh
@@ -49,3 +51,59 @@ echo "== SP: relay counters (vnicctl stats relay0)"
 ip netns exec sp vnicctl stats relay0
 echo "== client: supervisor counters (vnicctl stats ss0)"
 ip netns exec client vnicctl stats ss0
+
+echo
+echo "== Many SPs: sp1 and sp2 both host vNIC #1 (site one) and report to header h1"
+provider_cleanup
+kill $(cat /tmp/apache/run/apache2.pid 2>/dev/null) 2>/dev/null || true
+ip -all netns delete
+MULTI_USERS=1 MULTI_SPS="sp1 sp2"
+. ../multi_lib.sh
+trap 'multi_cleanup' EXIT
+multi_topology 1
+sp sp1 1 1 "site one"
+sp sp2 2 1 "site one"
+header_start h1 11
+sp_start sp1
+sp_start sp2
+wait_live h1 "sp1 sp2" 30
+echo "== header h1: vnicctl header status"
+ip netns exec h1 vnicctl header status --config "$W/h1/header.toml"
+multi_supervisor '["10.0.2.11"]'
+multi_session u0 site1
+supervisor_start
+# served SP: waits for an active session granted by SP (any when empty) and
+# prints its service address.
+served() {
+	local end=$((SECONDS + 60)) st
+	while [ "$SECONDS" -lt "$end" ]; do
+		st=$(ip netns exec client vnicctl -j supervisor status --config "$SUP/supervisor.toml")
+		if [ "$(json '.sessions[0].state' <<<"$st")" = active ] && [[ $(json '.sessions[0].granted_by' <<<"$st") == ${1:-*}* ]]; then
+			json '.sessions[0].service_addr' <<<"$st"
+			return 0
+		fi
+		pause 0.5
+	done
+	fail "no session granted by ${1:-any SP}: $(tail -n 3 "$SUP/log" | tr '\n' ' ')"
+}
+at=$(served)
+echo "== client: vnicctl supervisor status (through the header, granted by an SP)"
+ip netns exec client vnicctl supervisor status --config "$SUP/supervisor.toml"
+echo "== client: curl http://$at/"
+ip netns exec client curl -s --max-time 10 "http://$at/"
+first=sp${at#10.0.2.} first=${first%%:*}
+other=sp1
+[ "$first" = sp1 ] && other=sp2
+echo
+echo "== kill -9 $first: it stops reporting and leaves h1's catalog; the client's next renewal finds it silent"
+kill -9 "${pid[$first]}"
+unset "pid[$first]"
+wait_live h1 "$other" 10
+ip netns exec h1 vnicctl header status --config "$W/h1/header.toml"
+start=$SECONDS
+at=$(served "10.0.2.${other#sp}:")
+echo "== client: granted by $other $((SECONDS - start)) s later (vnicctl supervisor status)"
+ip netns exec client vnicctl supervisor status --config "$SUP/supervisor.toml"
+echo "== client: curl http://$at/"
+ip netns exec client curl -s --max-time 10 "http://$at/"
+

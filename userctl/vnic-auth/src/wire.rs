@@ -175,6 +175,13 @@ pub struct Tlv {
 
 /// The first type free for developers.
 pub const TLV_DEVELOPER: u16 = 0x8000;
+/// Auth-REQ extension "path check" (status-protocol.md §8): one byte, the
+/// result of the supervisor's path check of the session it renews.
+pub const TLV_PATH_CHECK: u16 = 0x0002;
+/// "path check" values: the ID survived both ways, or it did not.
+pub const PATH_OK: u8 = 1;
+/// See [`PATH_OK`].
+pub const PATH_FAILED: u8 = 2;
 
 /// One message of the cooperative-application data structure, with every
 /// field of the fixed part (unused ones zero) and the extensions.

@@ -180,3 +180,19 @@ fn the_renewed_id_is_sealed_not_in_clear() {
     assert!(!rep[..offset::OPAQUE].windows(2).any(|w| w == first.id.get().to_be_bytes()), "the renewed ID in clear");
     assert!(!std::iter::from_fn(|| s.poll_event()).any(|e| matches!(e, ServerEvent::Failed(_))));
 }
+
+#[test]
+fn the_auth_reqs_extensions_reach_the_grant() {
+    // The supervisor reports its path check in an extension (0x0002).
+    let mut config = client_config("alice", b"alice's passcode", "http");
+    let path = vnic_auth::Tlv { kind: vnic_auth::wire::TLV_PATH_CHECK, value: vec![vnic_auth::wire::PATH_FAILED] };
+    config.ext = vec![path.clone()];
+    let mut net = Net::new(config, server(1), MemBackend::demo());
+    net.run(MINUTE);
+    let session = granted_session(&net.server_events()).expect("server granted");
+    assert_eq!(session.ext, vec![path]);
+    // Without one, none.
+    let mut net = alice();
+    net.run(MINUTE);
+    assert!(granted_session(&net.server_events()).expect("granted").ext.is_empty());
+}

@@ -38,6 +38,16 @@ pub fn open_db(path: &Path, schema: &str) -> Result<Connection, CliError> {
     init(conn, schema)
 }
 
+/// Adds `column` (with its SQL declaration `decl`) to `table` of a
+/// database an earlier version made without it.
+pub fn add_column(conn: &Connection, table: &str, column: &str, decl: &str) -> Result<(), CliError> {
+    if conn.prepare(&format!("SELECT {column} FROM {table} LIMIT 0")).is_ok() {
+        return Ok(());
+    }
+    conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
+        .map_err(db_error("adding a column to a database of an earlier version"))
+}
+
 /// A database in memory with `schema` (tests).
 #[cfg(test)]
 pub fn memory_db(schema: &str) -> Result<Connection, CliError> {

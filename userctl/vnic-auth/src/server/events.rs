@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::error::{ErrorCode, WireError};
 use crate::ratelimit::LimitState;
+use crate::wire::Tlv;
 
 use super::backend::{Refusal, Target};
 
@@ -29,6 +30,9 @@ pub struct Session {
     pub id: NonZeroU16,
     /// The vNIC, address and port of the service.
     pub target: Target,
+    /// The Auth-REQ's extensions, proved with the passcode (the client's
+    /// report of its path check among them, `wire::TLV_PATH_CHECK`).
+    pub ext: Vec<Tlv>,
 }
 
 /// Why an exchange failed on the provider.

@@ -10,6 +10,7 @@ use opaque_ke::ServerLogin;
 
 use crate::crypto::{Hash, Nonce};
 use crate::opaque::Suite;
+use crate::wire::Tlv;
 
 use super::admission::source_key;
 use super::backend::{Refusal, Target};
@@ -36,6 +37,8 @@ pub(super) struct Pending {
     pub(super) expires: Instant,
     /// Auth-REP & REQ sent (the first and the answered retransmissions).
     pub(super) answers: u32,
+    /// The Auth-REQ's extensions (authenticated by OPAQUE's context).
+    pub(super) ext: Vec<Tlv>,
 }
 
 impl Pending {

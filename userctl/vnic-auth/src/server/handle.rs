@@ -205,6 +205,7 @@ impl Server {
             refusal,
             expires: now + self.config.challenge_lifetime,
             answers: 1,
+            ext: req.ext.clone(),
         };
         self.exchanges.insert((from, req.txid), pending);
         Ok(())
@@ -266,7 +267,7 @@ impl Server {
         self.transmits.push_back(Transmit { to: from, data: grant.clone() });
         let until = now + self.config.challenge_lifetime;
         self.exchanges.remember(key, Answered { rep: data.to_vec(), grant, until, answers: 1 });
-        let session = Session { peer: from, user: p.user, service: p.service, client: p.client, id, target: p.target };
+        let session = Session { peer: from, user: p.user, service: p.service, client: p.client, id, target: p.target, ext: p.ext };
         self.events.push_back(ServerEvent::Granted(session));
     }
 

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     created INTEGER NOT NULL,   -- Unix time
     last_seen INTEGER NOT NULL, -- Unix time of the last handshake
     state TEXT NOT NULL,        -- 'active'
+    path TEXT NOT NULL DEFAULT '', -- the supervisor's path check: 'ok', 'failed', '' not reported
     PRIMARY KEY (client, id)
 );
 ";
@@ -53,6 +54,9 @@ pub struct SessionRow {
     pub created: i64,
     /// When it was last granted (Unix time).
     pub last_seen: i64,
+    /// The supervisor's report of its path check ("ok", "failed", "" none
+    /// yet), carried in its Auth-REQ; kept by `upsert` when empty.
+    pub path: String,
 }
 
 /// The open database.
@@ -63,7 +67,9 @@ pub struct Db {
 impl Db {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Db, CliError> {
-        Ok(Db { conn: store::open_db(path, SCHEMA)? })
+        let conn = store::open_db(path, SCHEMA)?;
+        store::add_column(&conn, "sessions", "path", "TEXT NOT NULL DEFAULT ''")?;
+        Ok(Db { conn })
     }
 
     /// A database in memory (tests).
@@ -100,20 +106,20 @@ impl Db {
     pub fn sessions(&self) -> Result<Vec<SessionRow>, CliError> {
         let mut st = self
             .conn
-            .prepare("SELECT client, id, user, service, vnic, created, last_seen FROM sessions ORDER BY client, id")
+            .prepare("SELECT client, id, user, service, vnic, created, last_seen, path FROM sessions ORDER BY client, id")
             .map_err(db_error("reading sessions"))?;
         let rows = st
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, u16>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                Ok((r.get::<_, String>(0)?, r.get::<_, u16>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
             })
             .map_err(db_error("reading sessions"))?;
         let mut out = Vec::new();
         for row in rows {
-            let (client, id, user, service, vnic, created, last_seen) = row.map_err(db_error("reading sessions"))?;
+            let (client, id, user, service, vnic, created, last_seen, path) = row.map_err(db_error("reading sessions"))?;
             let client = client
                 .parse()
                 .map_err(|_| CliError::Input(format!("database: session client '{client}' is not an address")))?;
-            out.push(SessionRow { client, id, user, service, vnic, created, last_seen });
+            out.push(SessionRow { client, id, user, service, vnic, created, last_seen, path });
         }
         Ok(out)
     }
@@ -122,7 +128,7 @@ impl Db {
     pub fn session(&self, client: IpAddr, id: u16) -> Result<Option<SessionRow>, CliError> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT user, service, vnic, created, last_seen FROM sessions WHERE client = ?1 AND id = ?2")
+            .prepare_cached("SELECT user, service, vnic, created, last_seen, path FROM sessions WHERE client = ?1 AND id = ?2")
             .map_err(db_error("reading a session"))?;
         let mut rows = st
             .query_map(params![client.to_string(), id], |r| {
@@ -134,6 +140,7 @@ impl Db {
                     vnic: r.get(2)?,
                     created: r.get(3)?,
                     last_seen: r.get(4)?,
+                    path: r.get(5)?,
                 })
             })
             .map_err(db_error("reading a session"))?;
@@ -144,10 +151,11 @@ impl Db {
     pub fn upsert(&mut self, s: &SessionRow) -> Result<(), CliError> {
         let tx = self.conn.transaction().map_err(db_error("a transaction"))?;
         tx.execute(
-            "INSERT INTO sessions (client, id, user, service, vnic, created, last_seen, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active')
-             ON CONFLICT (client, id) DO UPDATE SET user = ?3, service = ?4, vnic = ?5, last_seen = ?7",
-            params![s.client.to_string(), s.id, s.user, s.service, s.vnic, s.created, s.last_seen],
+            "INSERT INTO sessions (client, id, user, service, vnic, created, last_seen, state, path)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8)
+             ON CONFLICT (client, id) DO UPDATE SET user = ?3, service = ?4, vnic = ?5, last_seen = ?7,
+                 path = CASE WHEN ?8 = '' THEN path ELSE ?8 END",
+            params![s.client.to_string(), s.id, s.user, s.service, s.vnic, s.created, s.last_seen, s.path],
         )
         .map_err(db_error("writing a session"))?;
         refresh_clients(&tx)?;
@@ -188,6 +196,7 @@ mod tests {
             vnic: "vnic1".into(),
             created: at,
             last_seen: at,
+            path: String::new(),
         }
     }
 

@@ -125,6 +125,7 @@ impl Sessions {
             vnic: vnic.to_string(),
             created,
             last_seen: now,
+            path: path_report(g).to_string(),
         };
         if let Err(e) = self.db.upsert(&row) {
             if old.is_none() {
@@ -203,5 +204,16 @@ impl Sessions {
             plan.remove.len()
         ));
         self.refresh_used()
+    }
+}
+
+/// The supervisor's report of its path check in the Auth-REQ ("ok",
+/// "failed"; "" when it sent none or a value this version does not know).
+pub fn path_report(g: &Session) -> &'static str {
+    let tlv = g.ext.iter().find(|t| t.kind == vnic_auth::wire::TLV_PATH_CHECK);
+    match tlv.map(|t| t.value.as_slice()) {
+        Some([vnic_auth::wire::PATH_OK]) => "ok",
+        Some([vnic_auth::wire::PATH_FAILED]) => "failed",
+        _ => "",
     }
 }

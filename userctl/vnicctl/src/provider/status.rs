@@ -66,6 +66,10 @@ pub struct SessionInfo {
     pub granted: i64,
     /// Seconds since the last handshake (it expires at the idle limit).
     pub idle_secs: i64,
+    /// The supervisor's path check as it reported it: "ok", "failed", ""
+    /// (not reported yet).
+    #[serde(default)]
+    pub path: String,
 }
 
 /// An exchange waiting for its Auth-REP.
@@ -135,6 +139,7 @@ pub fn build(
                 service: r.service.clone(),
                 granted: r.created,
                 idle_secs: (now - r.last_seen).max(0),
+                path: r.path.clone(),
             })
             .collect(),
         pending: server
@@ -172,8 +177,14 @@ impl Report {
         for s in &self.sessions {
             let _ = writeln!(
                 t,
-                "  {} id {} -> {}: user {} service {}, idle {} s",
-                s.client, s.id, s.vnic, s.user, s.service, s.idle_secs
+                "  {} id {} -> {}: user {} service {}, idle {} s{}",
+                s.client,
+                s.id,
+                s.vnic,
+                s.user,
+                s.service,
+                s.idle_secs,
+                if s.path.is_empty() { String::new() } else { format!(", path {}", s.path) }
             );
         }
         let _ = writeln!(t, "pending exchanges: {}", self.pending.len());
@@ -223,6 +234,7 @@ mod tests {
                 service: "http".into(),
                 granted: 1_700_000_000,
                 idle_secs: 4,
+                path: "ok".into(),
             }],
             pending: vec![PendingInfo {
                 source: "10.0.1.3:40000".into(),
@@ -240,7 +252,7 @@ mod tests {
         assert_eq!(
             r.to_text(),
             "provider on UDP 0.0.0.0:7390 for relay relay0, up 75 s: 9 datagrams, 2 granted, 1 failed, 3 ignored\n\
-             sessions: 1\n  10.0.1.2 id 1 -> vnic1: user alice service http, idle 4 s\n\
+             sessions: 1\n  10.0.1.2 id 1 -> vnic1: user alice service http, idle 4 s, path ok\n\
              pending exchanges: 1\n  10.0.1.3:40000 user bob service http for 10.0.1.3: vNIC #2, 2 sends, 8.5 s left\n\
              user carol: locked out for 12 s more\nsource 10.0.1.9: 2 failures counted\n"
         );

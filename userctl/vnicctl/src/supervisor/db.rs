@@ -96,12 +96,7 @@ impl Db {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Db, CliError> {
         let conn = store::open_db(path, SCHEMA)?;
-        // A database of an earlier version has no path column yet.
-        let has_path = conn.prepare("SELECT path FROM sessions LIMIT 0").is_ok();
-        if !has_path {
-            conn.execute_batch("ALTER TABLE sessions ADD COLUMN path TEXT NOT NULL DEFAULT ''")
-                .map_err(db_error("adding the path column"))?;
-        }
+        store::add_column(&conn, "sessions", "path", "TEXT NOT NULL DEFAULT ''")?;
         Ok(Db { conn })
     }
 

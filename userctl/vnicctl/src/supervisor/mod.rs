@@ -36,6 +36,9 @@ pub fn log(line: &str) {
     eprintln!("vnic-supervisor: {line}");
 }
 
+/// Appended to a failed path check while it runs again.
+const CHECKING_AGAIN: &str = " (checking again)";
+
 /// What an exchange thread reports.
 enum Report {
     /// An event of slot `.0`'s exchange.
@@ -220,6 +223,10 @@ impl Daemon {
             let mut config = ClientConfig::new(slot.entry.user.clone(), passcode.as_bytes(), slot.entry.service.clone());
             config.client_addr = slot.entry.client;
             config.renew = slot.row.as_ref().and_then(|r| std::num::NonZeroU16::new(r.id));
+            // The SP learns the path check of the session it renews.
+            if let (Some(_), Some(code)) = (config.renew, path::report_code(&slot.path)) {
+                config.ext.push(vnic_auth::Tlv { kind: vnic_auth::wire::TLV_PATH_CHECK, value: vec![code] });
+            }
             let Some(addresses) = self.config.providers.iter().find(|p| p.name == slot.entry.provider).map(|p| &p.addresses)
             else {
                 continue;
@@ -411,7 +418,12 @@ impl Daemon {
         if !same || slot.path.starts_with("failed") {
             // A session starts (a new ID or service), or its path failed
             // before: check that the ID survives the path both ways.
-            slot.path = "checking".into();
+            // A failure stays visible while it is checked again.
+            if !slot.path.starts_with("failed") {
+                slot.path = "checking".into();
+            } else if !slot.path.ends_with(CHECKING_AGAIN) {
+                slot.path.push_str(CHECKING_AGAIN);
+            }
             let (tx, client, id) = (self.tx.clone(), slot.entry.client, g.id.get());
             let spawned = std::thread::Builder::new().name(format!("path-{i}")).spawn(move || {
                 let _ = tx.send(Report::Path(i, id, path::check(client, service, path::TIMEOUT)));

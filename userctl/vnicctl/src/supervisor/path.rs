@@ -38,6 +38,18 @@ impl Outcome {
     }
 }
 
+/// The value of the Auth-REQ's "path check" extension for a result as
+/// status shows it ("ok", "failed: ..."); none for others.
+pub fn report_code(text: &str) -> Option<u8> {
+    if text == "ok" {
+        Some(vnic_auth::wire::PATH_OK)
+    } else if text.starts_with("failed") {
+        Some(vnic_auth::wire::PATH_FAILED)
+    } else {
+        None
+    }
+}
+
 /// Connects to `service` from `client` (default: the address the route
 /// picks) with the session's ID embedded by the supervisor device.
 pub fn check(client: Option<IpAddr>, service: SocketAddr, timeout: Duration) -> Outcome {
@@ -79,5 +91,8 @@ mod tests {
         let skipped = check(Some("198.51.100.7".parse().unwrap()), at, TIMEOUT);
         assert!(matches!(&skipped, Outcome::Skipped(w) if w.contains("not an address of this host")), "{skipped:?}");
         assert_eq!(Outcome::Passed.to_text(), "ok");
+        assert_eq!(report_code("ok"), Some(vnic_auth::wire::PATH_OK));
+        assert_eq!(report_code(&Outcome::Failed("x".into()).to_text()), Some(vnic_auth::wire::PATH_FAILED));
+        assert_eq!(report_code("checking"), None);
     }
 }
