@@ -49,7 +49,7 @@ got=$(bash -c '. "$1"; COMP_WORDS=(vnicctl session add --re); COMP_CWORD=3; _vni
 grep -q '^#compdef vnicctl' "$root/usr/local/share/zsh/site-functions/_vnicctl" || fail "no zsh completion"
 grep -q '^complete -c vnicctl' "$root/usr/local/share/fish/vendor_completions.d/vnicctl.fish" || fail "no fish completion"
 
-for u in provider supervisor; do
+for u in provider supervisor header; do
 	grep -qx "ExecStart=/usr/local/bin/vnicctl $u --config /etc/vnic/$u.toml" \
 		"$root/usr/local/lib/systemd/system/vnic-$u.service" || fail "vnic-$u.service does not start the installed vnicctl"
 done
