@@ -127,7 +127,8 @@ wait_live() { # wait_live HEADER NAMES SECONDS
 }
 # multi_supervisor ADDRESSES: ss0 on the client and $SUP/supervisor.toml
 # (SUP=$W/sup) asking provider "cloud" at ADDRESSES (a TOML list), renewing
-# every 3 s; `multi_session USER SERVICE [CLIENT]` adds a session.
+# every $MULTI_RENEW_SECS (default 3); `multi_session USER SERVICE [CLIENT]`
+# adds a session.
 multi_supervisor() {
 	ip netns exec client vnicctl link add ss0 --supervisor host --up
 	SUP=$W/sup
@@ -136,7 +137,7 @@ multi_supervisor() {
 	cat >"$SUP/supervisor.toml" <<-CONF
 		dev = "ss0"
 		data_dir = "$SUP/data"
-		renew_secs = 3
+		renew_secs = ${MULTI_RENEW_SECS:-3}
 		retry_secs = 1
 		retry_max_secs = 2
 

@@ -13,6 +13,7 @@ mod catalog;
 mod error;
 mod forward;
 mod key;
+pub mod ping;
 mod report;
 
 pub use catalog::{Catalog, CatalogEntry, Counters, Rejection};

@@ -116,7 +116,10 @@ pub fn run(path: &Path) -> Result<(), CliError> {
                     counters.datagrams += 1;
                     let backend = Credentials::new(&config, sessions.used(), sessions.owners());
                     let data = &buf[..n];
-                    if vnic_status::is_status(data) {
+                    if let Some(pong) = vnic_status::ping::pong(data) {
+                        // A supervisor asks whether this SP is alive.
+                        let _ = socket::send_to(&sock, &pong, from);
+                    } else if vnic_status::is_status(data) {
                         // A header's forward: the supervisor's Auth-REQ, to
                         // be answered at the supervisor's address.
                         match reporting::open_forward(data, status_key.as_ref()) {

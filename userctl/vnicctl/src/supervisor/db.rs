@@ -6,7 +6,7 @@ use super::config::Config;
 use crate::error::CliError;
 use crate::store::{self, db_error};
 use rusqlite::{params, Connection};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 const SCHEMA: &str = "
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     failures INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
     path TEXT NOT NULL DEFAULT '',  -- the path check of the session's start
+    granted_by TEXT NOT NULL DEFAULT '', -- the SP renewals go to ('' none: through the configured addresses)
     PRIMARY KEY (provider, service, client)
 );
 ";
@@ -97,6 +98,7 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db, CliError> {
         let conn = store::open_db(path, SCHEMA)?;
         store::add_column(&conn, "sessions", "path", "TEXT NOT NULL DEFAULT ''")?;
+        store::add_column(&conn, "sessions", "granted_by", "TEXT NOT NULL DEFAULT ''")?;
         Ok(Db { conn })
     }
 
@@ -109,6 +111,16 @@ impl Db {
     /// Replaces the `providers` table with the configuration's.
     pub fn load_config(&mut self, c: &Config) -> Result<(), CliError> {
         let tx = self.conn.transaction().map_err(db_error("a transaction"))?;
+        // A provider whose addresses changed: its sessions forget the SP
+        // they renewed with and ask the new addresses.
+        for p in &c.providers {
+            tx.execute(
+                "UPDATE sessions SET granted_by = '' WHERE provider = ?1
+                 AND NOT EXISTS (SELECT 1 FROM providers WHERE name = ?1 AND address = ?2)",
+                params![p.name, p.addresses.join(" ")],
+            )
+            .map_err(db_error("forgetting the SPs of a changed provider"))?;
+        }
         tx.execute("DELETE FROM providers", []).map_err(db_error("clearing providers"))?;
         for p in &c.providers {
             tx.execute("INSERT INTO providers (name, address) VALUES (?1, ?2)", params![p.name, p.addresses.join(" ")])
@@ -209,6 +221,40 @@ impl Db {
             .map_err(db_error("recording a failure"))
     }
 
+    /// Records the SP that renewals of session `key` go to (`None`: the
+    /// configured addresses), so that a restart keeps asking it.
+    pub fn set_granted_by(&mut self, key: &Key, sp: Option<SocketAddr>) -> Result<(), CliError> {
+        let sp = sp.map(|a| a.to_string()).unwrap_or_default();
+        self.conn
+            .execute(
+                "UPDATE sessions SET granted_by = ?4 WHERE provider = ?1 AND service = ?2 AND client = ?3",
+                params![key.0, key.1, client_text(key.2), sp],
+            )
+            .map(drop)
+            .map_err(db_error("recording the granting SP"))
+    }
+
+    /// The SP each session renews with, as recorded.
+    pub fn granted_by(&self) -> Result<Vec<(Key, SocketAddr)>, CliError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT provider, service, client, granted_by FROM sessions WHERE granted_by != ''")
+            .map_err(db_error("reading the granting SPs"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .map_err(db_error("reading the granting SPs"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (provider, service, client, sp) = row.map_err(db_error("reading the granting SPs"))?;
+            // A row this version cannot read is asked through the configured addresses.
+            let (Ok(sp), Ok(client)) = (sp.parse(), if client.is_empty() { Ok(None) } else { client.parse().map(Some) }) else {
+                continue;
+            };
+            out.push(((provider, service, client), sp));
+        }
+        Ok(out)
+    }
+
     /// Records the path check of session `key` ("ok", "failed: ...").
     pub fn path_checked(&mut self, key: &Key, result: &str) -> Result<(), CliError> {
         self.conn
@@ -301,5 +347,27 @@ mod tests {
         db.delete(&renewed.key()).unwrap();
         assert_eq!(db.sessions().unwrap(), vec![row("http", Some("192.168.10.5"), 8)]);
         assert_eq!(lists(&db).1, "192.168.10.5");
+    }
+
+    #[test]
+    fn the_granting_sp_is_kept_until_the_providers_addresses_change() {
+        let mut db = Db::memory().unwrap();
+        let conf = |addr: &str| {
+            let text = format!("dev = \"ss0\"\ndata_dir = \"/x\"\n[[provider]]\nname = \"sp1\"\naddress = \"{addr}\"\n");
+            super::super::config::parse(&text).unwrap()
+        };
+        db.load_config(&conf("10.0.2.11")).unwrap();
+        let r = row("http", None, 7);
+        db.upsert(&r).unwrap();
+        let sp: SocketAddr = "10.0.2.2:7390".parse().unwrap();
+        db.set_granted_by(&r.key(), Some(sp)).unwrap();
+        assert_eq!(db.granted_by().unwrap(), vec![(r.key(), sp)]);
+        db.load_config(&conf("10.0.2.11")).unwrap();
+        assert_eq!(db.granted_by().unwrap(), vec![(r.key(), sp)], "the same configuration keeps it");
+        db.load_config(&conf("10.0.2.12")).unwrap();
+        assert_eq!(db.granted_by().unwrap(), vec![], "new addresses forget it");
+        db.set_granted_by(&r.key(), Some(sp)).unwrap();
+        db.set_granted_by(&r.key(), None).unwrap();
+        assert_eq!(db.granted_by().unwrap(), vec![]);
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod config;
 mod db;
+mod liveness;
 mod path;
 mod schedule;
 pub mod status;
@@ -49,6 +50,8 @@ enum Report {
     Status(std::os::unix::net::UnixStream),
     /// The path check of slot `.0`'s session with ID `.1`.
     Path(usize, u16, path::Outcome),
+    /// This SP left its last PINGs unanswered.
+    Silent(SocketAddr),
 }
 
 /// A configured session and where it stands.
@@ -83,6 +86,8 @@ struct Daemon {
     started: Instant,
     /// Where the path checks report.
     tx: Sender<Report>,
+    /// The SPs that granted sessions, watched for liveness.
+    watched: liveness::Watched,
 }
 
 /// `vnicctl supervisor status`: the running daemon's report, from its
@@ -112,7 +117,11 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     let timing = Timing { renew: config.renew, retry: config.retry, retry_max: config.retry_max };
     let status_socket = control::Listener::bind(&config.status_socket, "another supervisor with this data folder")?;
     let (tx, rx) = mpsc::channel();
-    let mut daemon = Daemon { config, dev, db, timing, slots: Vec::new(), started: Instant::now(), tx: tx.clone() };
+    let watched = liveness::Watched::default();
+    let silent_tx = tx.clone();
+    liveness::start(watched.clone(), move |sp| silent_tx.send(Report::Silent(sp)).is_ok())
+        .map_err(|e| CliError::Input(format!("cannot start watching the SPs: {e}")))?;
+    let mut daemon = Daemon { config, dev, db, timing, slots: Vec::new(), started: Instant::now(), tx: tx.clone(), watched };
     daemon.restore()?;
     signal::install().map_err(|e| CliError::Input(format!("cannot install signal handlers: {e}")))?;
     log(&format!(
@@ -180,7 +189,9 @@ impl Daemon {
         }
         let now = Instant::now();
         let unix = unix_now();
+        let granted_by = self.db.granted_by()?;
         for entry in self.config.sessions.clone() {
+            let sp = granted_by.iter().find(|(k, _)| *k == key_of(&entry)).map(|(_, sp)| *sp);
             let row = rows.iter().find(|r| r.key() == key_of(&entry)).cloned();
             let due = match &row {
                 Some(r) if r.failures == 0 => now + self.timing.until_renewal(r.renewed, unix),
@@ -194,13 +205,14 @@ impl Daemon {
                 busy: false,
                 heard: false,
                 last_error: String::new(),
-                sp: None,
+                sp,
                 next: 0,
                 asked_sp: false,
                 path: "unchecked: restored from the database".into(),
             });
         }
         log(&format!("restored: {kept} sessions embedded already, {restored} embedded again"));
+        self.watch();
         Ok(())
     }
 
@@ -265,7 +277,9 @@ impl Daemon {
             },
             Report::Event(i, ClientEvent::Granted(g)) => {
                 self.slots[i].heard = true;
-                if let Err(e) = self.granted(i, &g) {
+                let result = self.granted(i, &g);
+                self.watch();
+                if let Err(e) = result {
                     log(&format!("{}: granted ID {}, but keeping it failed: {e}", self.slots[i].entry.label(), g.id));
                     self.failed(i, &e.to_string());
                 }
@@ -284,6 +298,7 @@ impl Daemon {
                     }
                 }
                 self.failed(i, &exchange::failure(&e));
+                self.record_sps();
             }
             Report::Path(i, id, outcome) => {
                 let slot = &mut self.slots[i];
@@ -301,6 +316,21 @@ impl Daemon {
                     _ => log(&format!("{}: path check {}", slot.entry.label(), slot.path)),
                 }
             }
+            Report::Silent(sp) => {
+                // Its sessions go through the configured addresses (the
+                // headers) to another SP now, not at their next renewal.
+                let now = Instant::now();
+                for slot in self.slots.iter_mut().filter(|s| s.sp == Some(sp) && !s.busy) {
+                    slot.sp = None;
+                    slot.due = now;
+                    log(&format!(
+                        "{}: the SP {sp} answered none of its last {} liveness checks: authenticating again",
+                        slot.entry.label(),
+                        liveness::MISSES
+                    ));
+                }
+                self.record_sps();
+            }
             Report::Done(i, error) => {
                 let slot = &mut self.slots[i];
                 slot.busy = false;
@@ -313,6 +343,24 @@ impl Daemon {
                     (true, None) => {}
                 }
             }
+        }
+    }
+
+    /// Records, after an SP was forgotten, which SP each session renews
+    /// with, and watches those.
+    fn record_sps(&mut self) {
+        for slot in self.slots.iter().filter(|s| s.sp.is_none() && s.row.is_some()) {
+            if let Err(e) = self.db.set_granted_by(&key_of(&slot.entry), None) {
+                log(&format!("{}: {e}", slot.entry.label()));
+            }
+        }
+        self.watch();
+    }
+
+    /// Watches the SPs the sessions renew with, and only those.
+    fn watch(&self) {
+        if let Ok(mut w) = self.watched.lock() {
+            *w = self.slots.iter().filter_map(|s| s.sp).collect();
         }
     }
 
@@ -434,6 +482,7 @@ impl Daemon {
         }
         slot.row = Some(row);
         slot.sp = Some(g.provider);
+        self.db.set_granted_by(&key_of(&slot.entry), slot.sp)?;
         slot.failures = 0;
         slot.last_error.clear();
         slot.due = Instant::now() + self.timing.renew_wait(schedule::draw());
