@@ -214,7 +214,11 @@ const MAX_RETRIES: u32 = 3;
 /// The supervisor's state machine for one exchange.
 pub struct Client {
     config: ClientConfig,
+    /// Where requests go: the address asked, then the one whose Auth-RETRY
+    /// was followed.
     server: SocketAddr,
+    /// Whether an Auth-RETRY from another address was followed already.
+    moved: bool,
     req: AuthReq,
     req_bytes: Vec<u8>,
     phase: Phase,
@@ -266,6 +270,7 @@ impl Client {
         Ok(Client {
             config,
             server,
+            moved: false,
             req,
             req_bytes,
             phase: Phase::Requesting { login: Box::new(start.state), resend, retries: 0 },
@@ -349,14 +354,22 @@ impl Client {
             }
         };
         match (&mut self.phase, message) {
+            // One move to another address at most: a header that forwarded
+            // a retransmitted request twice may have two SPs answer; the
+            // first one is followed, so that the other holds no exchange
+            // (an abandoned one would count as a failed guess there).
             (Phase::Requesting { resend, retries, .. }, Message::Retry(r))
-                if r.txid == txid && r.nonce_c == nonce_c && *retries < MAX_RETRIES =>
+                if r.txid == txid
+                    && r.nonce_c == nonce_c
+                    && *retries < MAX_RETRIES
+                    && (from == self.server || !self.moved) =>
             {
                 // Send the request again at once, with the cookie, to
                 // whoever issued it: a header SP forwards the first request
                 // and the SP it chose answers (the cookie binds this
                 // address; OPAQUE, not the address, authenticates the SP).
                 *retries += 1;
+                self.moved |= from != self.server;
                 self.server = from;
                 self.req.cookie = r.cookie;
                 let Ok(bytes) = Message::Req(self.req.clone()).encode() else {

@@ -196,3 +196,27 @@ fn the_auth_reqs_extensions_reach_the_grant() {
     net.run(MINUTE);
     assert!(granted_session(&net.server_events()).expect("granted").ext.is_empty());
 }
+
+#[test]
+fn the_client_follows_the_first_auth_retry_from_another_address_only() {
+    // A header forwarded the request (twice: the client retransmitted it)
+    // and two SPs answer with their Auth-RETRY.
+    let t0 = Instant::now();
+    let mut c = client_at("alice", b"alice's passcode", t0, 1);
+    let first = c.poll_transmit().expect("the Auth-REQ");
+    assert_eq!(first.to, SERVER);
+    let Ok(Message::Req(req)) = Message::decode(&first.data) else { panic!("not an Auth-REQ") };
+    let retry = |cookie: u8| {
+        Message::Retry(vnic_auth::AuthRetry { txid: req.txid, nonce_c: req.nonce_c, cookie: [cookie; 16] }).encode().unwrap()
+    };
+    let sp_a: SocketAddr = "198.51.100.21:7390".parse().unwrap();
+    let sp_b: SocketAddr = "198.51.100.22:7390".parse().unwrap();
+    c.handle_datagram(t0, sp_a, &retry(0xa));
+    let to_a = c.poll_transmit().expect("the request again");
+    assert_eq!(to_a.to, sp_a, "to the SP that sent the cookie");
+    c.handle_datagram(t0, sp_b, &retry(0xb));
+    assert!(c.poll_transmit().is_none(), "the second SP's Auth-RETRY is ignored");
+    // The first SP may still ask again (its cookie expired).
+    c.handle_datagram(t0, sp_a, &retry(0xc));
+    assert_eq!(c.poll_transmit().map(|t| t.to), Some(sp_a));
+}

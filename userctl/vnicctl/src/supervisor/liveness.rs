@@ -1,10 +1,11 @@
 //! Liveness of the SPs that granted the sessions (Documentation/
 //! status-protocol.md §7): one Status-PING a second to each, from a thread
-//! of its own; an SP that leaves three unanswered is reported silent, and
+//! of its own; an SP that answers none of its last three (a late answer
+//! counts) is reported silent, and
 //! its sessions go through the headers to another SP at once instead of at
 //! their next renewal.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,7 +31,9 @@ pub fn start(watched: Watched, silent: impl Fn(SocketAddr) -> bool + Send + 'sta
     }
     std::thread::Builder::new().name("liveness".into()).spawn(move || {
         let mut heard: HashMap<SocketAddr, Instant> = HashMap::new();
-        let mut asked: HashMap<SocketAddr, (u32, [u8; 32])> = HashMap::new();
+        // The PINGs of the last MISSES rounds: a PONG that comes late (a
+        // busy SP answers its datagrams in turn) still counts.
+        let mut asked: HashMap<SocketAddr, VecDeque<(u32, [u8; 32])>> = HashMap::new();
         let mut next = Instant::now();
         let mut buf = [0u8; 128];
         loop {
@@ -48,7 +51,11 @@ pub fn start(watched: Watched, silent: impl Fn(SocketAddr) -> bool + Send + 'sta
                         continue;
                     }
                     let txid = u32::from_be_bytes(txid);
-                    asked.insert(a, (txid, nonce));
+                    let recent = asked.entry(a).or_default();
+                    if recent.len() >= MISSES as usize {
+                        recent.pop_front();
+                    }
+                    recent.push_back((txid, nonce));
                     let sock = if a.is_ipv4() { Some(&v4) } else { v6.as_ref() };
                     if let Some(s) = sock {
                         let _ = s.send_to(&ping::ping(txid, &nonce), a);
@@ -64,7 +71,7 @@ pub fn start(watched: Watched, silent: impl Fn(SocketAddr) -> bool + Send + 'sta
                 }
             }
             let mut take = |data: &[u8], from: SocketAddr| {
-                if asked.get(&from).is_some_and(|(txid, nonce)| ping::is_pong(data, *txid, nonce)) {
+                if asked.get(&from).is_some_and(|r| r.iter().any(|(txid, nonce)| ping::is_pong(data, *txid, nonce))) {
                     heard.insert(from, Instant::now());
                 }
             };
@@ -85,7 +92,7 @@ mod tests {
     use std::sync::mpsc;
 
     #[test]
-    fn an_sp_that_answers_is_live_and_one_that_does_not_is_reported() {
+    fn an_sp_that_answers_even_late_is_live_and_one_that_does_not_is_reported() {
         // A live SP: answers every PING with its PONG.
         let sp = UdpSocket::bind("127.0.0.1:0").unwrap();
         let live = sp.local_addr().unwrap();
@@ -97,10 +104,25 @@ mod tests {
                 }
             }
         });
+        // A busy one: answers each PING 1.5 s late, after the next round.
+        let busy = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let slow = busy.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 128];
+            while let Ok((n, from)) = busy.recv_from(&mut buf) {
+                if let Some(p) = ping::pong(&buf[..n]) {
+                    let sock = busy.try_clone().unwrap();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(1500));
+                        let _ = sock.send_to(&p, from);
+                    });
+                }
+            }
+        });
         // A silent one: a bound socket that never answers.
         let quiet = UdpSocket::bind("127.0.0.1:0").unwrap();
         let dead = quiet.local_addr().unwrap();
-        let watched: Watched = Arc::new(Mutex::new([live, dead].into()));
+        let watched: Watched = Arc::new(Mutex::new([live, slow, dead].into()));
         let (tx, rx) = mpsc::channel();
         start(watched, move |a| tx.send(a).is_ok()).unwrap();
         let t0 = Instant::now();
@@ -108,7 +130,7 @@ mod tests {
         assert_eq!(first, dead);
         let took = t0.elapsed();
         assert!(took >= EVERY * MISSES - Duration::from_millis(100) && took < EVERY * (MISSES + 2), "{took:?}");
-        // Only the silent one, again after three more seconds.
+        // Only the silent one (not the late one), again three seconds on.
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), dead);
         drop(quiet);
     }
