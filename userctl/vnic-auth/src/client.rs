@@ -193,7 +193,7 @@ struct Proving {
 }
 
 enum Phase {
-    Requesting { login: Box<ClientLogin<Suite>>, resend: Resend, retries: u32 },
+    Requesting { login: Box<ClientLogin<Suite>>, resend: Resend },
     Proving(Box<Proving>),
     Done,
 }
@@ -208,17 +208,12 @@ impl fmt::Debug for Phase {
     }
 }
 
-/// Auth-RETRYs a client follows at most in one exchange.
-const MAX_RETRIES: u32 = 3;
-
 /// The supervisor's state machine for one exchange.
 pub struct Client {
     config: ClientConfig,
     /// Where requests go: the address asked, then the one whose Auth-RETRY
     /// was followed.
     server: SocketAddr,
-    /// Whether an Auth-RETRY from another address was followed already.
-    moved: bool,
     req: AuthReq,
     req_bytes: Vec<u8>,
     phase: Phase,
@@ -270,10 +265,9 @@ impl Client {
         Ok(Client {
             config,
             server,
-            moved: false,
             req,
             req_bytes,
-            phase: Phase::Requesting { login: Box::new(start.state), resend, retries: 0 },
+            phase: Phase::Requesting { login: Box::new(start.state), resend },
             transmits,
             events: VecDeque::new(),
             keys: None,
@@ -354,22 +348,21 @@ impl Client {
             }
         };
         match (&mut self.phase, message) {
-            // One move to another address at most: a header that forwarded
-            // a retransmitted request twice may have two SPs answer; the
-            // first one is followed, so that the other holds no exchange
-            // (an abandoned one would count as a failed guess there).
-            (Phase::Requesting { resend, retries, .. }, Message::Retry(r))
-                if r.txid == txid
-                    && r.nonce_c == nonce_c
-                    && *retries < MAX_RETRIES
-                    && (from == self.server || !self.moved) =>
+            // The first Auth-RETRY only. Its cookie stays good for the
+            // whole exchange (an epoch and the next, 60-120 s); another
+            // answers a retransmitted first request: from another SP (a
+            // header forwarded both copies: that SP then holds no exchange,
+            // which would count as a failed guess there), or from the same
+            // provider in the next cookie epoch (following it would change
+            // the request the provider's OPAQUE context is bound to, and
+            // the passcode would seem wrong).
+            (Phase::Requesting { resend, .. }, Message::Retry(r))
+                if r.txid == txid && r.nonce_c == nonce_c && self.req.cookie == [0; COOKIE_LEN] =>
             {
                 // Send the request again at once, with the cookie, to
                 // whoever issued it: a header SP forwards the first request
                 // and the SP it chose answers (the cookie binds this
                 // address; OPAQUE, not the address, authenticates the SP).
-                *retries += 1;
-                self.moved |= from != self.server;
                 self.server = from;
                 self.req.cookie = r.cookie;
                 let Ok(bytes) = Message::Req(self.req.clone()).encode() else {

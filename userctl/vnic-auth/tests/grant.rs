@@ -198,7 +198,7 @@ fn the_auth_reqs_extensions_reach_the_grant() {
 }
 
 #[test]
-fn the_client_follows_the_first_auth_retry_from_another_address_only() {
+fn the_client_follows_the_first_auth_retry_only() {
     // A header forwarded the request (twice: the client retransmitted it)
     // and two SPs answer with their Auth-RETRY.
     let t0 = Instant::now();
@@ -216,7 +216,40 @@ fn the_client_follows_the_first_auth_retry_from_another_address_only() {
     assert_eq!(to_a.to, sp_a, "to the SP that sent the cookie");
     c.handle_datagram(t0, sp_b, &retry(0xb));
     assert!(c.poll_transmit().is_none(), "the second SP's Auth-RETRY is ignored");
-    // The first SP may still ask again (its cookie expired).
+    // Nor does a later cookie of the first SP (the provider's next cookie
+    // epoch, answering the retransmitted first request): the provider's
+    // exchange is bound to the request with the first cookie.
     c.handle_datagram(t0, sp_a, &retry(0xc));
-    assert_eq!(c.poll_transmit().map(|t| t.to), Some(sp_a));
+    assert!(c.poll_transmit().is_none(), "a second cookie is ignored");
+}
+
+#[test]
+fn a_first_request_answered_twice_across_a_cookie_epoch_still_grants() {
+    // The first Auth-REQ and its retransmission reach the provider on both
+    // sides of a cookie epoch: two Auth-RETRYs with different cookies. The
+    // exchange the provider keeps is bound to the request with the first.
+    let (mut s, b) = (server(1), MemBackend::demo());
+    let t0 = Instant::now();
+    let (before, after) = (t0 + Duration::from_millis(59_500), t0 + Duration::from_millis(60_500));
+    let mut c = client_at("alice", b"alice's passcode", before, 1);
+    let req = c.poll_transmit().expect("the Auth-REQ").data;
+    s.handle_datagram(before, CLIENT, &req, &b);
+    let retry_a = s.poll_transmit().expect("the first Auth-RETRY").data;
+    s.handle_datagram(after, CLIENT, &req, &b);
+    let retry_b = s.poll_transmit().expect("the second Auth-RETRY").data;
+    assert_ne!(retry_a, retry_b, "the cookies differ across the epoch");
+    c.handle_datagram(after, SERVER, &retry_a);
+    let with_a = c.poll_transmit().expect("the request with the first cookie").data;
+    s.handle_datagram(after, CLIENT, &with_a, &b);
+    let rr = s.poll_transmit().expect("the Auth-REP & REQ").data;
+    c.handle_datagram(after, SERVER, &retry_b);
+    while let Some(t) = c.poll_transmit() {
+        s.handle_datagram(after, CLIENT, &t.data, &b);
+    }
+    while s.poll_transmit().is_some() {}
+    c.handle_datagram(after, SERVER, &rr);
+    let (up, _) = exchange(&mut s, &b, &mut c, CLIENT, after);
+    assert_eq!(names(&up), ["Auth-REP"]);
+    let granted = std::iter::from_fn(|| c.poll_event()).any(|e| matches!(e, ClientEvent::Granted(_)));
+    assert!(granted, "granted, not 'wrong user or passcode'");
 }
